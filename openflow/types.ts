@@ -75,6 +75,22 @@ export interface MatchFields {
   reg5: MaybeMasked<number>;
   reg6: MaybeMasked<number>;
   reg7: MaybeMasked<number>;
+  reg8: MaybeMasked<number>;
+  reg9: MaybeMasked<number>;
+  reg10: MaybeMasked<number>;
+  reg11: MaybeMasked<number>;
+  reg12: MaybeMasked<number>;
+  reg13: MaybeMasked<number>;
+  reg14: MaybeMasked<number>;
+  reg15: MaybeMasked<number>;
+  // Other Nicira (NXM_1) fields that Open vSwitch pipelines use.
+  tun_ipv4_src: MaybeMasked<Ipv4Address>;
+  tun_ipv4_dst: MaybeMasked<Ipv4Address>;
+  pkt_mark: MaybeMasked<number>;
+  conj_id: number;
+  ct_state: MaybeMasked<number>;
+  ct_zone: number;
+  ct_mark: MaybeMasked<number>;
 }
 export type MatchFieldName = keyof MatchFields;
 
@@ -87,6 +103,8 @@ export type FieldValue = {
 }[MatchFieldName];
 
 export type Action =
+  /** maxLen defaults to OFPCML_NO_BUFFER (0xffff) for the CONTROLLER port and 0 otherwise; decode
+   *  leaves it out when it has that default. */
   | { type: "output"; port: number; maxLen?: number }
   | { type: "copy_ttl_out" }
   | { type: "copy_ttl_in" }
@@ -101,9 +119,12 @@ export type Action =
   | { type: "set_nw_ttl"; ttl: number }
   | { type: "dec_nw_ttl" }
   | ({ type: "set_field" } & FieldValue)
+  /** A SET_FIELD of a field the codec does not know (e.g. an experimenter OXM): the whole OXM TLV. */
+  | { type: "set_field_raw"; oxm: Bytes }
   | { type: "push_pbb"; ethertype: number }
   | { type: "pop_pbb" }
   // Nicira extensions that OVS controllers rely on.
+  /** inPort OFPP.IN_PORT means "the packet's own in_port"; tableId 255 means "this table". */
   | { type: "nx_resubmit_table"; inPort: number; tableId: number }
   | { type: "nx_reg_move"; nBits: number; srcOfs: number; dstOfs: number; src: MatchFieldName; dst: MatchFieldName }
   // Any other experimenter action, passed through as bytes (the body after experimenter id).
@@ -161,6 +182,8 @@ interface Header {
 
 export interface Hello extends Header {
   type: "hello";
+  /** Header version when it is not 4 (OpenFlow 1.3): a peer announcing another highest version. */
+  version?: number;
   /** Versions announced in a version-bitmap element, e.g. [4] for OpenFlow 1.3 only. */
   versions?: number[];
 }
@@ -272,7 +295,163 @@ export interface RoleReply extends Header {
   generationId: bigint;
 }
 
-/** Multipart bodies the controller runtime relies on; the codec adds the others. */
+export interface Experimenter extends Header {
+  type: "experimenter";
+  experimenter: number;
+  expType: number;
+  data: Bytes;
+}
+export interface GetConfigRequest extends Header {
+  type: "get_config_request";
+}
+export interface GetConfigReply extends Header {
+  type: "get_config_reply";
+  flags: number;
+  missSendLen: number;
+}
+export interface PortMod extends Header {
+  type: "port_mod";
+  portNo: number;
+  hwAddr: MacAddress;
+  config: number;
+  mask: number;
+  advertise: number;
+}
+export interface TableMod extends Header {
+  type: "table_mod";
+  tableId: number;
+  config: number;
+}
+
+export type MeterBand =
+  | { type: "drop"; rate: number; burstSize: number }
+  | { type: "dscp_remark"; rate: number; burstSize: number; precLevel: number }
+  /** data: the band's bytes after its 16-byte fixed part (experimenter-defined). */
+  | { type: "experimenter"; rate: number; burstSize: number; experimenter: number; data: Bytes };
+
+export interface MeterMod extends Header {
+  type: "meter_mod";
+  command: number;
+  flags: number;
+  meterId: number;
+  bands: MeterBand[];
+}
+
+export type QueueProperty =
+  | { type: "min_rate"; rate: number }
+  | { type: "max_rate"; rate: number }
+  | { type: "experimenter"; experimenter: number; data: Bytes };
+export interface PacketQueue {
+  queueId: number;
+  port: number;
+  properties: QueueProperty[];
+}
+export interface QueueGetConfigRequest extends Header {
+  type: "queue_get_config_request";
+  port: number;
+}
+export interface QueueGetConfigReply extends Header {
+  type: "queue_get_config_reply";
+  port: number;
+  queues: PacketQueue[];
+}
+
+/** Asynchronous-message masks: index 0 for the master/equal role, 1 for the slave role. */
+export interface AsyncConfig {
+  packetInMask: [number, number];
+  portStatusMask: [number, number];
+  flowRemovedMask: [number, number];
+}
+export interface GetAsyncRequest extends Header {
+  type: "get_async_request";
+}
+export interface GetAsyncReply extends Header, AsyncConfig {
+  type: "get_async_reply";
+}
+export interface SetAsync extends Header, AsyncConfig {
+  type: "set_async";
+}
+
+export interface TableStats {
+  tableId: number;
+  activeCount: number;
+  lookupCount: bigint;
+  matchedCount: bigint;
+}
+export interface PortStats {
+  portNo: number;
+  rxPackets: bigint;
+  txPackets: bigint;
+  rxBytes: bigint;
+  txBytes: bigint;
+  rxDropped: bigint;
+  txDropped: bigint;
+  rxErrors: bigint;
+  txErrors: bigint;
+  rxFrameErr: bigint;
+  rxOverErr: bigint;
+  rxCrcErr: bigint;
+  collisions: bigint;
+  durationSec: number;
+  durationNsec: number;
+}
+export interface QueueStats {
+  portNo: number;
+  queueId: number;
+  txBytes: bigint;
+  txPackets: bigint;
+  txErrors: bigint;
+  durationSec: number;
+  durationNsec: number;
+}
+export interface GroupStats {
+  groupId: number;
+  refCount: number;
+  packetCount: bigint;
+  byteCount: bigint;
+  durationSec: number;
+  durationNsec: number;
+  buckets: { packetCount: bigint; byteCount: bigint }[];
+}
+export interface GroupDesc {
+  groupType: number;
+  groupId: number;
+  buckets: Bucket[];
+}
+export interface MeterStats {
+  meterId: number;
+  flowCount: number;
+  packetInCount: bigint;
+  byteInCount: bigint;
+  durationSec: number;
+  durationNsec: number;
+  bands: { packetCount: bigint; byteCount: bigint }[];
+}
+export interface MeterConfig {
+  flags: number;
+  meterId: number;
+  bands: MeterBand[];
+}
+
+/**
+ * A table-features property. Lists of instruction, action and OXM ids are numbers (instruction or
+ * action types, 32-bit OXM headers); a list holding an experimenter id, and the experimenter
+ * properties, are kept as their raw body bytes (`data`).
+ */
+export type TableFeatureProp =
+  | { type: number; ids: number[] }
+  | { type: number; data: Bytes };
+export interface TableFeatures {
+  tableId: number;
+  name: string;
+  metadataMatch: bigint;
+  metadataWrite: bigint;
+  config: number;
+  maxEntries: number;
+  properties: TableFeatureProp[];
+}
+
+/** Multipart request bodies, by kind. */
 export type MultipartRequestBody =
   | { kind: "desc" }
   | { kind: "port_desc" }
@@ -285,13 +464,89 @@ export type MultipartRequestBody =
       cookieMask: bigint;
       match: Match;
     }
-  | { kind: "group_desc" };
+  | {
+      kind: "aggregate";
+      tableId: number;
+      outPort: number;
+      outGroup: number;
+      cookie: bigint;
+      cookieMask: bigint;
+      match: Match;
+    }
+  | { kind: "table" }
+  | { kind: "port_stats"; portNo: number }
+  | { kind: "queue"; portNo: number; queueId: number }
+  | { kind: "group"; groupId: number }
+  | { kind: "group_desc" }
+  | { kind: "group_features" }
+  | { kind: "meter"; meterId: number }
+  | { kind: "meter_config"; meterId: number }
+  | { kind: "meter_features" }
+  | { kind: "table_features"; tables: TableFeatures[] }
+  | { kind: "experimenter"; experimenter: number; expType: number; data: Bytes };
 
+/** Multipart reply bodies, by kind. */
 export type MultipartReplyBody =
   | { kind: "desc"; mfrDesc: string; hwDesc: string; swDesc: string; serialNum: string; dpDesc: string }
   | { kind: "port_desc"; ports: PortDesc[] }
   | { kind: "flow"; flows: FlowStats[] }
-  | { kind: "group_desc"; groups: { groupType: number; groupId: number; buckets: Bucket[] }[] };
+  | { kind: "aggregate"; packetCount: bigint; byteCount: bigint; flowCount: number }
+  | { kind: "table"; tables: TableStats[] }
+  | { kind: "port_stats"; ports: PortStats[] }
+  | { kind: "queue"; queues: QueueStats[] }
+  | { kind: "group"; groups: GroupStats[] }
+  | { kind: "group_desc"; groups: GroupDesc[] }
+  | {
+      kind: "group_features";
+      types: number;
+      capabilities: number;
+      /** Per group type (all, select, indirect, fast failover). */
+      maxGroups: [number, number, number, number];
+      actions: [number, number, number, number];
+    }
+  | { kind: "meter"; meters: MeterStats[] }
+  | { kind: "meter_config"; meters: MeterConfig[] }
+  | { kind: "meter_features"; maxMeter: number; bandTypes: number; capabilities: number; maxBands: number; maxColor: number }
+  | { kind: "table_features"; tables: TableFeatures[] }
+  | { kind: "experimenter"; experimenter: number; expType: number; data: Bytes };
 
 export type MultipartRequest = Header & { type: "multipart_request"; flags: number } & MultipartRequestBody;
 export type MultipartReply = Header & { type: "multipart_reply"; flags: number } & MultipartReplyBody;
+export type MultipartKind = MultipartRequestBody["kind"];
+
+/** Every OpenFlow 1.3 message the codec encodes and decodes. */
+export type OfpMessage =
+  | Hello
+  | ErrorMsg
+  | EchoRequest
+  | EchoReply
+  | Experimenter
+  | FeaturesRequest
+  | FeaturesReply
+  | GetConfigRequest
+  | GetConfigReply
+  | SetConfig
+  | PacketIn
+  | FlowRemoved
+  | PortStatus
+  | PacketOut
+  | FlowMod
+  | GroupMod
+  | PortMod
+  | TableMod
+  | MultipartRequest
+  | MultipartReply
+  | BarrierRequest
+  | BarrierReply
+  | QueueGetConfigRequest
+  | QueueGetConfigReply
+  | RoleRequest
+  | RoleReply
+  | GetAsyncRequest
+  | GetAsyncReply
+  | SetAsync
+  | MeterMod;
+
+export type OfpMessageType = OfpMessage["type"];
+/** The message of a given type: MessageOf<"flow_mod"> is FlowMod. */
+export type MessageOf<T extends OfpMessageType> = Extract<OfpMessage, { type: T }>;

@@ -1,0 +1,77 @@
+// Every error the API returns has one shape: { error: { code, message, details? } }. `code` is
+// stable (clients switch on it), `message` is for a person, `details` names offending fields.
+import type { FastifyError, FastifyInstance } from "fastify";
+import type { ValidationError } from "../model/types";
+
+export type ErrorCode =
+  | "bad_request"
+  | "validation_failed"
+  | "unauthorized"
+  | "forbidden"
+  | "csrf_failed"
+  | "not_found"
+  | "conflict"
+  | "in_use"
+  | "no_vm_driver"
+  | "driver_failed"
+  | "trace_unavailable"
+  | "internal";
+
+export interface ErrorDetail {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string, ref: string) => new ApiError(404, "not_found", `no ${what} "${ref}"`);
+
+/** Maps the model's validation errors onto an HTTP answer: missing references 404, clashes 409. */
+export function fromValidation(errors: readonly ValidationError[]): ApiError {
+  const first = errors[0];
+  const details = errors.map((e) => ({ path: e.path, code: e.code, message: e.message }));
+  const message = first ? first.message : "the request was refused";
+  if (first?.code === "in_use") return new ApiError(409, "in_use", message, details);
+  if (first?.code === "duplicate" || first?.code === "conflict") return new ApiError(409, "conflict", message, details);
+  return new ApiError(422, "validation_failed", message, details);
+}
+
+export function errorBody(code: ErrorCode, message: string, details: ErrorDetail[] = []) {
+  return { error: details.length ? { code, message, details } : { code, message } };
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
+    if (err instanceof ApiError) {
+      return reply.status(err.statusCode).send(errorBody(err.code, err.message, err.details));
+    }
+    if (err.validation) {
+      // Schema (shape) errors: say which field and what was expected, the way a person reads it.
+      const details = err.validation.map((v) => ({
+        path: (v.instancePath || "/").replace(/^\//, "").replace(/\//g, ".") || String(v.params?.missingProperty ?? ""),
+        code: "invalid_format",
+        message: `${err.validationContext ?? "body"}${v.instancePath.replace(/\//g, ".")} ${v.message ?? "is invalid"}`,
+      }));
+      return reply.status(400).send(errorBody("validation_failed", details[0]?.message ?? err.message, details));
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err }, "request failed");
+      return reply.status(500).send(errorBody("internal", "internal error; the server log has the details"));
+    }
+    return reply.status(status).send(errorBody("bad_request", err.message));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorBody("not_found", `no route ${request.method} ${request.url.split("?")[0]}`));
+  });
+}

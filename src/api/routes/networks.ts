@@ -1,0 +1,90 @@
+import type { Static } from "@sinclair/typebox";
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { Network as ModelNetwork, NetworkKind, NetworkModel } from "../../model/types";
+import { newId } from "../../inventory/secrets";
+import { requirePrincipal, type Principal } from "../auth";
+import { ApiError, fromValidation } from "../errors";
+import { Network, NetworkCreate, NetworkListQuery, RefParams, errorResponses } from "../schemas";
+import { findNetwork, findTenant, networkView, visibleTenantId } from "../views";
+
+/** The lowest VNI no overlay network uses: a default so that most callers need not pick one. */
+export function nextFreeVni(model: NetworkModel): number {
+  const used = new Set(model.networks.filter((n) => n.kind === "overlay").map((n) => n.segmentationId));
+  let vni = 1;
+  while (used.has(vni)) vni++;
+  return vni;
+}
+
+/** The tenant a write applies to: a tenant token's own (naming another is a 404), or the admin's pick. */
+export function tenantForWrite(app: FastifyInstance, p: Principal, ref: string | undefined): string {
+  const state = app.store.state();
+  if (ref !== undefined) return findTenant(state, p, ref).id;
+  if (p.role === "tenant" && p.tenantId) return p.tenantId;
+  throw new ApiError(422, "validation_failed", "tenant is required", [{ path: "tenant", code: "required", message: "tenant is required" }]);
+}
+
+export async function networkRoutes(app: FastifyInstance): Promise<void> {
+  const tags = ["networks"];
+
+  app.get<{ Querystring: Static<typeof NetworkListQuery> }>(
+    "/api/networks",
+    { schema: { tags, summary: "List networks (a tenant token sees its own)", querystring: NetworkListQuery, response: { 200: Type.Array(Network), ...errorResponses } } },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const state = app.store.state();
+      const scope = visibleTenantId(p);
+      const only = request.query.tenant !== undefined ? findTenant(state, p, request.query.tenant).id : null;
+      return state.model.networks
+        .filter((n) => (scope === null || n.tenantId === scope) && (only === null || n.tenantId === only))
+        .map((n) => networkView(state, n));
+    },
+  );
+
+  app.post<{ Body: Static<typeof NetworkCreate> }>(
+    "/api/networks",
+    { schema: { tags, summary: "Create a network", body: NetworkCreate, response: { 201: Network, ...errorResponses } } },
+    async (request, reply) => {
+      const p = requirePrincipal(request);
+      const b = request.body;
+      const tenantId = tenantForWrite(app, p, b.tenant);
+      const kind = (b.kind ?? "overlay") as NetworkKind;
+      const state = app.store.state();
+      const network: ModelNetwork = {
+        id: newId("net"),
+        tenantId,
+        name: b.name,
+        kind,
+        segmentationId: b.segmentationId !== undefined ? b.segmentationId : kind === "overlay" ? nextFreeVni(state.model) : null,
+        subnet: b.subnet,
+        gateway: b.gateway ?? null,
+        dhcpRange: b.dhcpRange ?? null,
+        dns: b.dns ?? [],
+        ...(b.leaseSeconds !== undefined ? { leaseSeconds: b.leaseSeconds } : {}),
+      };
+      const r = app.store.commit([{ op: "add_network", network }]);
+      if (!r.ok) throw fromValidation(r.errors);
+      return reply.status(201).send(networkView(r.value, network));
+    },
+  );
+
+  app.get<{ Params: Static<typeof RefParams> }>(
+    "/api/networks/:ref",
+    { schema: { tags, summary: "One network", params: RefParams, response: { 200: Network, ...errorResponses } } },
+    async (request) => {
+      const state = app.store.state();
+      return networkView(state, findNetwork(state, requirePrincipal(request), request.params.ref));
+    },
+  );
+
+  app.delete<{ Params: Static<typeof RefParams> }>(
+    "/api/networks/:ref",
+    { schema: { tags, summary: "Delete a network (refused while VM NICs use it)", params: RefParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      const n = findNetwork(app.store.state(), requirePrincipal(request), request.params.ref);
+      const r = app.store.commit([{ op: "remove_network", id: n.id }]);
+      if (!r.ok) throw fromValidation(r.errors);
+      return reply.status(204).send();
+    },
+  );
+}

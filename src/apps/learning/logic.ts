@@ -1,0 +1,155 @@
+// Every decision of the learning switch, as pure functions of (MAC table, event, now) that return
+// the messages to send. The app (index.ts) only feeds events in and sends what comes out.
+
+import { OFP_NO_BUFFER, OFPCML_NO_BUFFER, OFPFC, OFPG, OFPP, OFPTT_ALL } from "../../../openflow";
+import type { FlowMod, PacketIn } from "../../../openflow";
+import type { Outgoing } from "../../controller";
+import { isGroupMac, macAt, macToString } from "./mac-table";
+import type { MacTable } from "./mac-table";
+
+export interface LearningConfig {
+  /** Seconds a learned flow lives without traffic. */
+  idleTimeoutSec: number;
+  /** Seconds a learned flow lives at most (0: no limit). */
+  hardTimeoutSec: number;
+  /** Priority of learned flows; the table-miss flow has 0. */
+  priority: number;
+  /** Marks every flow this app installs, so it can find and delete its own (and only its own). */
+  cookie: bigint;
+  tableId: number;
+  /** How long a learned MAC stays valid without being seen again. */
+  macMaxAgeMs: number;
+  /** MACs remembered per switch; the least recently learned are forgotten beyond it. */
+  macCapacity: number;
+}
+
+export const DEFAULT_LEARNING_CONFIG: LearningConfig = {
+  idleTimeoutSec: 60,
+  hardTimeoutSec: 0,
+  priority: 100,
+  cookie: 0x4c45_4152_4e00_0000n, // "LEARN" in ASCII, low bytes free
+  tableId: 0,
+  macMaxAgeMs: 300_000,
+  macCapacity: 8192,
+};
+
+const ALL_COOKIE_BITS = 0xffff_ffff_ffff_ffffn;
+
+type FlowModFields = Omit<FlowMod, "type" | "xid">;
+
+function flowMod(fields: Partial<FlowModFields> & Pick<FlowModFields, "command" | "match" | "instructions">): Outgoing {
+  return {
+    type: "flow_mod",
+    cookie: 0n,
+    cookieMask: 0n,
+    tableId: 0,
+    idleTimeout: 0,
+    hardTimeout: 0,
+    priority: 0,
+    bufferId: OFP_NO_BUFFER,
+    outPort: OFPP.ANY,
+    outGroup: OFPG.ANY,
+    flags: 0,
+    ...fields,
+  };
+}
+
+/**
+ * What a switch gets when it comes up: our old flows deleted (their ports may have changed while
+ * we were away) and a table-miss flow sending every unmatched packet, whole, to the controller.
+ */
+export function switchUpMessages(cfg: LearningConfig): Outgoing[] {
+  return [
+    flowMod({
+      command: OFPFC.DELETE,
+      tableId: OFPTT_ALL,
+      cookie: cfg.cookie,
+      cookieMask: ALL_COOKIE_BITS,
+      match: {},
+      instructions: [],
+    }),
+    flowMod({
+      command: OFPFC.ADD,
+      tableId: cfg.tableId,
+      priority: 0,
+      cookie: cfg.cookie,
+      match: {},
+      instructions: [{ type: "apply_actions", actions: [{ type: "output", port: OFPP.CONTROLLER, maxLen: OFPCML_NO_BUFFER }] }],
+    }),
+  ];
+}
+
+export type PacketInDecision =
+  | { action: "ignore"; why: string }
+  | {
+      action: "flood" | "forward" | "drop";
+      /** The source MAC to (re)learn on the packet's in_port, when it is new or moved. */
+      learn?: { mac: number; port: number };
+      messages: Outgoing[];
+    };
+
+export function decidePacketIn(table: MacTable, pi: PacketIn, now: number, cfg: LearningConfig): PacketInDecision {
+  const inPort = pi.match.in_port;
+  if (inPort === undefined) return { action: "ignore", why: "PACKET_IN without in_port" };
+  const frame = pi.data;
+  if (frame.length < 14) return { action: "ignore", why: `frame of ${frame.length} bytes is shorter than an Ethernet header` };
+  const dst = macAt(frame, 0);
+  const src = macAt(frame, 6);
+  const messages: Outgoing[] = [];
+
+  let learn: { mac: number; port: number } | undefined;
+  if (!isGroupMac(src)) {
+    const knownPort = table.lookup(src, now);
+    if (knownPort !== inPort) {
+      learn = { mac: src, port: inPort };
+      // The host moved: flows that still send to its old port must go.
+      if (knownPort !== undefined) messages.push(deleteFlowsTo(src, cfg));
+    }
+  }
+
+  const outPort = isGroupMac(dst) ? undefined : dst === src ? inPort : table.lookup(dst, now);
+  if (outPort === inPort) {
+    // Sending it back where it came from would loop; a buffered packet is released by a PACKET_OUT
+    // without actions.
+    if (pi.bufferId !== OFP_NO_BUFFER) messages.push(packetOut(pi, inPort, []));
+    return { action: "drop", learn, messages };
+  }
+  if (outPort === undefined) {
+    messages.push(packetOut(pi, inPort, [{ type: "output", port: OFPP.FLOOD }]));
+    return { action: "flood", learn, messages };
+  }
+  messages.push(
+    flowMod({
+      command: OFPFC.ADD,
+      tableId: cfg.tableId,
+      priority: cfg.priority,
+      cookie: cfg.cookie,
+      idleTimeout: cfg.idleTimeoutSec,
+      hardTimeout: cfg.hardTimeoutSec,
+      // A buffered packet is forwarded by the switch itself once the flow is in.
+      bufferId: pi.bufferId,
+      match: { in_port: inPort, eth_dst: macToString(dst), eth_src: macToString(src) },
+      instructions: [{ type: "apply_actions", actions: [{ type: "output", port: outPort }] }],
+    }),
+  );
+  if (pi.bufferId === OFP_NO_BUFFER) messages.push(packetOut(pi, inPort, [{ type: "output", port: outPort }]));
+  return { action: "forward", learn, messages };
+}
+
+function packetOut(pi: PacketIn, inPort: number, actions: { type: "output"; port: number }[]): Outgoing {
+  const buffered = pi.bufferId !== OFP_NO_BUFFER;
+  return { type: "packet_out", bufferId: pi.bufferId, inPort, actions, data: buffered ? EMPTY : pi.data };
+}
+
+function deleteFlowsTo(mac: number, cfg: LearningConfig): Outgoing {
+  return flowMod({
+    command: OFPFC.DELETE,
+    tableId: cfg.tableId,
+    cookie: cfg.cookie,
+    cookieMask: ALL_COOKIE_BITS,
+    match: { eth_dst: macToString(mac) },
+    instructions: [],
+  });
+}
+
+const EMPTY = new Uint8Array(0);

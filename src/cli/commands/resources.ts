@@ -1,0 +1,219 @@
+// `vnet host|tenant|net|vm ...`: a client of the running server's REST API (the same ground the
+// dashboard covers). Server and token come from --server/--token or VNET_SERVER/VNET_TOKEN.
+// `--json` prints the API's own JSON, for scripts; otherwise a compact table.
+import type { Command } from "commander";
+import { DEFAULT_PORT } from "./serve";
+
+interface ClientOpts {
+  server?: string;
+  token?: string;
+  json?: boolean;
+}
+
+class ApiClientError extends Error {}
+
+async function call(opts: ClientOpts, method: string, path: string, body?: unknown): Promise<unknown> {
+  const server = (opts.server ?? process.env.VNET_SERVER ?? `http://127.0.0.1:${DEFAULT_PORT}`).replace(/\/+$/, "");
+  const token = opts.token ?? process.env.VNET_TOKEN;
+  if (!token) throw new ApiClientError("no token: pass --token or set VNET_TOKEN (create one with `vnet token create --role admin`)");
+  let res: Response;
+  try {
+    res = await fetch(server + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (err) {
+    throw new ApiClientError(`cannot reach ${server}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)} (is \`vnet serve\` running?)`);
+  }
+  if (res.status === 204) return null;
+  const text = await res.text();
+  const data = text ? (JSON.parse(text) as unknown) : null;
+  if (!res.ok) {
+    const e = (data as { error?: { code?: string; message?: string; details?: Array<{ path: string; message: string }> } })?.error;
+    const details = (e?.details ?? []).filter((d) => d.message !== e?.message).map((d) => `\n  ${d.path}: ${d.message}`).join("");
+    throw new ApiClientError(`${e?.message ?? res.statusText} [${e?.code ?? res.status}]${details}`);
+  }
+  return data;
+}
+
+function clientOptions(cmd: Command, json = false): Command {
+  cmd.option("--server <url>", `vnet server (default $VNET_SERVER or http://127.0.0.1:${DEFAULT_PORT})`).option("--token <token>", "API token (default $VNET_TOKEN)");
+  if (json) cmd.option("--json", "print JSON");
+  return cmd;
+}
+
+function table(rows: string[][]): string {
+  if (rows.length === 0) return "";
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n") + "\n";
+}
+
+function print(opts: ClientOpts, data: unknown, rows: () => string[][]): void {
+  process.stdout.write(opts.json ? JSON.stringify(data, null, 2) + "\n" : table(rows()));
+}
+
+const enc = encodeURIComponent;
+type Obj = Record<string, unknown>;
+const s = (v: unknown) => (v === null || v === undefined ? "-" : String(v));
+
+export function register(program: Command): void {
+  // ---- tenants ----
+  const tenant = program.command("tenant").description("tenants (via the running server)");
+  clientOptions(tenant.command("list").description("list tenants"), true).action(async (o: ClientOpts) => {
+    const data = (await call(o, "GET", "/api/tenants")) as Obj[];
+    print(o, data, () => [["ID", "NAME"], ...data.map((t) => [s(t.id), s(t.name)])]);
+  });
+  clientOptions(tenant.command("add <name>").description("create a tenant"), true).action(async (name: string, o: ClientOpts) => {
+    const t = (await call(o, "POST", "/api/tenants", { name })) as Obj;
+    print(o, t, () => [[s(t.id), s(t.name)]]);
+  });
+  clientOptions(tenant.command("rm <tenant>").description("delete a tenant")).action(async (ref: string, o: ClientOpts) => {
+    await call(o, "DELETE", `/api/tenants/${enc(ref)}`);
+  });
+
+  // ---- hosts ----
+  const host = program.command("host").description("hosts (via the running server)");
+  clientOptions(host.command("list").description("list hosts with live status"), true).action(async (o: ClientOpts) => {
+    const data = (await call(o, "GET", "/api/hosts")) as Obj[];
+    print(o, data, () => [
+      ["NAME", "BACKEND", "ADDRESS", "OVSDB", "OPENFLOW", "DPID", "VMS"],
+      ...data.map((h) => {
+        const st = (h.status ?? {}) as Obj;
+        const c = (h.counts ?? {}) as Obj;
+        return [s(h.name), s(h.backend), s(h.managementAddress), st.ovsdbConnected ? "up" : "down", st.openflowConnected ? "up" : "down", s(st.dpid), `${s(c.runningVms)}/${s(c.vms)}`];
+      }),
+    ]);
+  });
+  clientOptions(
+    host
+      .command("add <name>")
+      .description("register a host")
+      .requiredOption("--address <addr>", "management address")
+      .requiredOption("--ovsdb <target>", "OVSDB target: tcp:HOST:PORT, ssl:HOST:PORT or unix:/path")
+      .option("--backend <backend>", "ovs or bridge", "ovs")
+      .option("--tunnel-ip <ip>", "tunnel endpoint (VTEP) address")
+      .option("--uplink <ifname>", "uplink interface for provider networks")
+      .option("--libvirt <uri>", "libvirt URI"),
+    true,
+  ).action(async (name: string, o: ClientOpts & { address: string; ovsdb: string; backend: string; tunnelIp?: string; uplink?: string; libvirt?: string }) => {
+    const h = (await call(o, "POST", "/api/hosts", {
+      name,
+      managementAddress: o.address,
+      ovsdbTarget: o.ovsdb,
+      backend: o.backend,
+      tunnelIp: o.tunnelIp ?? null,
+      uplink: o.uplink ?? null,
+      libvirtUri: o.libvirt ?? null,
+    })) as Obj;
+    print(o, h, () => [[s(h.id), s(h.name)]]);
+  });
+  clientOptions(host.command("show <host>").description("one host with live status")).action(async (ref: string, o: ClientOpts) => {
+    process.stdout.write(JSON.stringify(await call(o, "GET", `/api/hosts/${enc(ref)}`), null, 2) + "\n");
+  });
+  clientOptions(host.command("rm <host>").description("unregister a host").option("--force", "also forget the VMs that live there")).action(
+    async (ref: string, o: ClientOpts & { force?: boolean }) => {
+      await call(o, "DELETE", `/api/hosts/${enc(ref)}${o.force ? "?force=true" : ""}`);
+    },
+  );
+
+  // ---- networks ----
+  const net = program.command("net").description("networks (via the running server)");
+  clientOptions(net.command("list").description("list networks").option("--tenant <tenant>", "only this tenant's"), true).action(
+    async (o: ClientOpts & { tenant?: string }) => {
+      const data = (await call(o, "GET", `/api/networks${o.tenant ? `?tenant=${enc(o.tenant)}` : ""}`)) as Obj[];
+      print(o, data, () => [["ID", "TENANT", "NAME", "KIND", "SEG", "SUBNET", "GATEWAY"], ...data.map((n) => [s(n.id), s(n.tenant), s(n.name), s(n.kind), s(n.segmentationId), s(n.subnet), s(n.gateway)])]);
+    },
+  );
+  clientOptions(
+    net
+      .command("add <name>")
+      .description("create a network")
+      .requiredOption("--subnet <cidr>", "IPv4 subnet, e.g. 203.0.113.0/24")
+      .option("--tenant <tenant>", "tenant id or name (a tenant token may omit it)")
+      .option("--kind <kind>", "overlay or provider", "overlay")
+      .option("--vni <n>", "VNI (overlay) or VLAN id (provider)")
+      .option("--gateway <ip>", "gateway address")
+      .option("--dhcp-range <start-end>", "DHCP range, e.g. 203.0.113.100-203.0.113.200")
+      .option("--dns <ips>", "comma-separated DNS servers"),
+    true,
+  ).action(async (name: string, o: ClientOpts & { subnet: string; tenant?: string; kind: string; vni?: string; gateway?: string; dhcpRange?: string; dns?: string }) => {
+    let dhcpRange: { start: string; end: string } | null = null;
+    if (o.dhcpRange) {
+      const [start, end] = o.dhcpRange.split("-");
+      if (!start || !end) throw new ApiClientError("--dhcp-range must be START-END");
+      dhcpRange = { start, end };
+    }
+    const body: Obj = { name, subnet: o.subnet, kind: o.kind, gateway: o.gateway ?? null, dhcpRange, dns: o.dns ? o.dns.split(",").map((x) => x.trim()) : [] };
+    if (o.tenant) body.tenant = o.tenant;
+    if (o.vni !== undefined) {
+      const vni = Number(o.vni);
+      if (!Number.isInteger(vni)) throw new ApiClientError(`--vni must be an integer (got "${o.vni}")`);
+      body.segmentationId = vni;
+    }
+    const n = (await call(o, "POST", "/api/networks", body)) as Obj;
+    print(o, n, () => [[s(n.id), s(n.name), s(n.segmentationId), s(n.subnet)]]);
+  });
+  clientOptions(net.command("show <network>").description("one network")).action(async (ref: string, o: ClientOpts) => {
+    process.stdout.write(JSON.stringify(await call(o, "GET", `/api/networks/${enc(ref)}`), null, 2) + "\n");
+  });
+  clientOptions(net.command("rm <network>").description("delete a network")).action(async (ref: string, o: ClientOpts) => {
+    await call(o, "DELETE", `/api/networks/${enc(ref)}`);
+  });
+
+  // ---- VMs ----
+  const vm = program.command("vm").description("VMs (via the running server)");
+  clientOptions(vm.command("list").description("list VMs: host, driver, state, NICs (--json for scripts)"), true).action(async (o: ClientOpts) => {
+    const data = (await call(o, "GET", "/api/vms")) as Obj[];
+    print(o, data, () => [
+      ["NAME", "TENANT", "HOST", "DRIVER", "STATE", "NICS"],
+      ...data.map((v) => [
+        s(v.name),
+        s(v.tenant),
+        s(v.host),
+        s(v.driver),
+        s(v.state),
+        (v.nics as Obj[]).map((n) => `${s(n.network)}:${s(n.mac)}/${s(n.ip)}${n.netns ? `@${s(n.netns)}` : ""}`).join(" "),
+      ]),
+    ]);
+  });
+  clientOptions(
+    vm
+      .command("add <name>")
+      .description("create a VM")
+      .requiredOption("--host <host>", "host id or name")
+      .option("--tenant <tenant>", "tenant id or name (a tenant token may omit it)")
+      .option("--driver <driver>", "netns or libvirt", "netns")
+      .option("--nic <spec...>", "NIC as NETWORK[,mac=MAC][,ip=IP]; repeatable"),
+    true,
+  ).action(async (name: string, o: ClientOpts & { host: string; tenant?: string; driver: string; nic?: string[] }) => {
+    const nics = (o.nic ?? []).map((spec) => {
+      const [network, ...kv] = spec.split(",");
+      const nic: Obj = { network };
+      for (const pair of kv) {
+        const [k, v] = pair.split("=");
+        if ((k !== "mac" && k !== "ip") || !v) throw new ApiClientError(`bad --nic "${spec}": expected NETWORK[,mac=MAC][,ip=IP]`);
+        nic[k] = v;
+      }
+      return nic;
+    });
+    const body: Obj = { name, host: o.host, driver: o.driver, nics };
+    if (o.tenant) body.tenant = o.tenant;
+    const v = (await call(o, "POST", "/api/vms", body)) as Obj;
+    print(o, v, () => [[s(v.id), s(v.name), s(v.state)]]);
+  });
+  clientOptions(vm.command("show <vm>").description("one VM")).action(async (ref: string, o: ClientOpts) => {
+    process.stdout.write(JSON.stringify(await call(o, "GET", `/api/vms/${enc(ref)}`), null, 2) + "\n");
+  });
+  for (const action of ["start", "stop"] as const) {
+    clientOptions(vm.command(`${action} <vm>`).description(`${action} a VM`), true).action(async (ref: string, o: ClientOpts) => {
+      const v = (await call(o, "POST", `/api/vms/${enc(ref)}/${action}`)) as Obj;
+      print(o, v, () => [[s(v.name), s(v.state)]]);
+    });
+  }
+  clientOptions(vm.command("rm <vm>").description("delete a VM and its NICs").option("--force", "forget it even if no driver can destroy it")).action(
+    async (ref: string, o: ClientOpts & { force?: boolean }) => {
+      await call(o, "DELETE", `/api/vms/${enc(ref)}${o.force ? "?force=true" : ""}`);
+    },
+  );
+}

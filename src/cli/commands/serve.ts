@@ -1,0 +1,79 @@
+// `vnet serve`: the API, the live stream and the dashboard in one process, over the inventory in
+// the data directory. `serve()` is exported so that the process that also runs the controller and
+// the realisers can start the same thing and feed its live view.
+import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { AppOptions } from "../../api/app";
+import { startServer, type RunningServer } from "../../api/server";
+import { openInventory, type SqliteInventory } from "../../inventory/sqlite";
+import { LiveView } from "../../live/view";
+
+export const DEFAULT_PORT = 7080;
+
+/** --data-dir, else $VNET_DATA_DIR, else ./.vnet */
+export function resolveDataDir(flag: string | undefined): string {
+  return resolve(flag ?? process.env.VNET_DATA_DIR ?? ".vnet");
+}
+
+export function dataDirOption(cmd: Command): Command {
+  return cmd.option("--data-dir <dir>", "where the inventory lives (default $VNET_DATA_DIR or ./.vnet)");
+}
+
+export interface ServeOptions extends Omit<AppOptions, "store" | "https"> {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export async function serve(opts: ServeOptions): Promise<RunningServer & { store: SqliteInventory; live: LiveView }> {
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new Error("HTTPS needs both --tls-cert and --tls-key");
+  const store = openInventory(opts.dataDir);
+  const live = opts.live ?? new LiveView();
+  try {
+    const https = opts.tlsCert && opts.tlsKey ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } : undefined;
+    const server = await startServer({ ...opts, store, live, ...(https ? { https } : {}) });
+    return {
+      ...server,
+      store,
+      live,
+      async close() {
+        await server.close();
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+export function register(program: Command): void {
+  dataDirOption(
+    program
+      .command("serve")
+      .description("run the API, the live stream and the dashboard")
+      .option("--host <addr>", "address to listen on", "127.0.0.1")
+      .option("--port <port>", `TCP port (0: any free port)`, String(DEFAULT_PORT))
+      .option("--tls-cert <file>", "PEM certificate: serve HTTPS")
+      .option("--tls-key <file>", "PEM private key for --tls-cert")
+      .option("--no-dashboard", "API only"),
+  ).action(async (o: { host: string; port: string; tlsCert?: string; tlsKey?: string; dashboard: boolean; dataDir?: string }) => {
+    const port = Number(o.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535 (got "${o.port}")`);
+    const dataDir = resolveDataDir(o.dataDir);
+    const server = await serve({ dataDir, host: o.host, port, dashboard: o.dashboard, ...(o.tlsCert ? { tlsCert: o.tlsCert } : {}), ...(o.tlsKey ? { tlsKey: o.tlsKey } : {}) });
+    // One line on stdout that scripts (and the durability test) wait for.
+    process.stdout.write(`vnet: serving ${server.url} (inventory ${dataDir})\n`);
+    const stop = () => {
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}

@@ -1,0 +1,110 @@
+// The host side of the kernel backend: runs inside the host's network namespace, owns one
+// rtnetlink socket, and turns "apply this LinkSet" into a dump, a pure diff and the operations.
+// It remembers the last LinkSet so that `reconcile` can report and repair hand-made drift, and it
+// re-plugs VM interfaces as soon as the kernel announces them (a VM started after the apply).
+
+import { spawnSync } from "node:child_process";
+import { applyOps } from "../apply";
+import { checkLinkSet } from "../check";
+import { describeOp, diff } from "../diff";
+import { isPortIfName, type KernelCaps, type LinkSet } from "../linkset";
+import { GUARD_TABLE, guardRuleset, parseDropCounters } from "../nft";
+import type { Rtnl } from "../netlink/socket";
+import { probeCaps } from "./caps";
+import type { ApplyReport } from "./protocol";
+
+export class KernelAgent {
+  private desired: LinkSet | null = null;
+  private appliedRuleset: string | null = null;
+  private caps: KernelCaps | null = null;
+  /** Serialises apply/reconcile: two interleaved diffs would race on the same links. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly rtnl: Rtnl) {}
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async getCaps(): Promise<KernelCaps> {
+    this.caps ??= await this.serial(() => probeCaps(this.rtnl));
+    return this.caps;
+  }
+
+  apply(input: unknown): Promise<ApplyReport> {
+    const linkSet = checkLinkSet(input); // throws before anything changes
+    return this.serial(async () => {
+      const report = await this.converge(linkSet, false);
+      this.desired = linkSet;
+      return report;
+    });
+  }
+
+  /**
+   * Brings the kernel back to the last applied LinkSet. `reportDrift` is off when the agent itself
+   * reacts to a VM interface appearing: plugging it is expected work, not somebody's hand.
+   */
+  reconcile(repair = true, reportDrift = true): Promise<ApplyReport> {
+    return this.serial(async () => {
+      if (!this.desired) throw new Error("nothing applied yet: send apply first");
+      const report = await this.converge(this.desired, !repair);
+      if (!reportDrift) report.drift = [];
+      return report;
+    });
+  }
+
+  /** True when a link event names a VM interface of the current LinkSet (worth a reconcile). */
+  wantsInterface(name: string): boolean {
+    return !!this.desired && isPortIfName(name) && this.desired.attachments.some((a) => a.name === name);
+  }
+
+  private async converge(linkSet: LinkSet, dryRun: boolean): Promise<ApplyReport> {
+    const observed = { links: await this.rtnl.dumpLinks(), fdb: await this.rtnl.dumpFdb() };
+    const { ops, pending } = diff(linkSet, observed);
+    const ruleset = guardRuleset(linkSet.guards);
+    const guardDrift = this.guardDrift(ruleset);
+    // Differences from the LinkSet applied last time are drift; a new LinkSet's are just work.
+    const sameAsLast = this.desired !== null && JSON.stringify(this.desired) === JSON.stringify(linkSet);
+    const drift = sameAsLast ? [...ops.map(describeOp), ...(guardDrift ? [guardDrift] : [])] : [];
+    if (dryRun) return { done: [], errors: [], drift, pending, problems: linkSet.problems };
+    const outcome = await applyOps(this.rtnl, ops);
+    if (guardDrift !== null || ruleset !== this.appliedRuleset) {
+      const err = runNft(ruleset);
+      if (err) outcome.errors.push(`port security: ${err}`);
+      else {
+        this.appliedRuleset = ruleset;
+        outcome.done.push(`port security: ${linkSet.guards.length} port(s) guarded`);
+      }
+    }
+    return { done: outcome.done, errors: outcome.errors, drift, pending, problems: linkSet.problems };
+  }
+
+  /** The nft table must exist whenever guards are wanted; someone deleting it is drift. */
+  private guardDrift(ruleset: string): string | null {
+    if (this.appliedRuleset === null) return null;
+    const listed = spawnSync("nft", ["list", "table", "bridge", GUARD_TABLE], { encoding: "utf8" });
+    const wanted = ruleset.includes("chain ingress");
+    if (wanted && listed.status !== 0) return `nft table bridge ${GUARD_TABLE} is missing: port security was off`;
+    if (wanted && !listed.stdout.includes("chain ingress")) return `nft table bridge ${GUARD_TABLE} was emptied: port security was off`;
+    return null;
+  }
+
+  async dump() {
+    return { links: await this.rtnl.dumpLinks(), fdb: await this.rtnl.dumpFdb() };
+  }
+
+  counters(): Record<string, { packets: number; bytes: number }> {
+    const r = spawnSync("nft", ["-j", "list", "counters", "table", "bridge", GUARD_TABLE], { encoding: "utf8" });
+    if (r.status !== 0) return {};
+    return parseDropCounters(r.stdout);
+  }
+}
+
+/** Applies a ruleset file in one nft transaction; returns nft's complaint, or null. */
+function runNft(ruleset: string): string | null {
+  const r = spawnSync("nft", ["-f", "-"], { input: ruleset, encoding: "utf8" });
+  if (r.error) return `cannot run nft: ${r.error.message}`;
+  return r.status === 0 ? null : (r.stderr || `nft exited with ${r.status}`).trim();
+}

@@ -1,0 +1,105 @@
+// DHCP for overlay networks in bridge mode, answered by the SAME pure server as the OVS backend
+// (src/apps/dhcp `handle`): frames from each VM interface arrive through packet_io.py (an
+// AF_PACKET helper, see there why), the reply goes back out of the same interface. The port is
+// known from the interface the frame came in on, exactly as OVS knows it from in_port.
+
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { handle, expireLeases, type LeaseDb } from "../../apps/dhcp/server";
+import type { DhcpScope } from "../linkset";
+import type { Network, Port } from "../../model/types";
+
+const HELPER = fileURLToPath(new URL("./packet_io.py", import.meta.url));
+
+interface Binding {
+  port: Port;
+  network: Network;
+}
+
+export interface DhcpEvent {
+  ifname: string;
+  portId?: string;
+  outcome: string;
+}
+
+export class DhcpService {
+  private helper: ChildProcessWithoutNullStreams | null = null;
+  private bindings = new Map<string, Binding>();
+  private leases: LeaseDb = new Map();
+  private replies = new Map<string, number>();
+
+  constructor(private readonly onEvent: (e: DhcpEvent) => void) {}
+
+  /** Sets the interfaces to answer on; returns problems (e.g. the helper cannot start). */
+  configure(scopes: readonly DhcpScope[]): string[] {
+    const next = new Map<string, Binding>();
+    for (const s of scopes) for (const p of s.ports) next.set(p.ifname, { port: p.port, network: s.network });
+    const errors: string[] = [];
+    if (next.size > 0 && !this.helper) {
+      try {
+        this.start();
+      } catch (e) {
+        errors.push(`DHCP: cannot start packet helper: ${(e as Error).message}`);
+        return errors;
+      }
+    }
+    for (const name of this.bindings.keys()) if (!next.has(name)) this.write(`unwatch ${name}`);
+    for (const name of next.keys()) if (!this.bindings.has(name)) this.write(`watch ${name}`);
+    this.bindings = next;
+    return errors;
+  }
+
+  stats(): Record<string, number> {
+    return Object.fromEntries(this.replies);
+  }
+
+  stop(): void {
+    this.helper?.stdin.end();
+    this.helper?.kill();
+    this.helper = null;
+  }
+
+  private start(): void {
+    const child = spawn("python3", ["-u", HELPER], { stdio: ["pipe", "pipe", "pipe"] });
+    child.on("error", (e) => this.onEvent({ ifname: "-", outcome: `packet helper failed: ${e.message}` }));
+    child.on("exit", (code) => {
+      if (this.helper === child) {
+        this.helper = null;
+        this.onEvent({ ifname: "-", outcome: `packet helper exited (${code}); restarting on the next apply` });
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => this.onEvent({ ifname: "-", outcome: `packet helper: ${d.toString().trim()}` }));
+    createInterface({ input: child.stdout }).on("line", (line) => this.onHelperLine(line));
+    this.helper = child;
+  }
+
+  private write(line: string): void {
+    this.helper?.stdin.write(`${line}\n`);
+  }
+
+  private onHelperLine(line: string): void {
+    const [kind, ifname = "-", rest = ""] = line.split(" ", 3);
+    if (kind !== "frame") {
+      if (kind === "error") this.onEvent({ ifname, outcome: `packet helper: ${rest}` });
+      return;
+    }
+    const b = this.bindings.get(ifname);
+    if (!b || !/^[0-9a-f]*$/.test(rest)) return;
+    const now = Date.now();
+    this.leases = expireLeases(this.leases, now);
+    let result;
+    try {
+      result = handle(this.leases, Buffer.from(rest, "hex"), { port: b.port, network: b.network }, now);
+    } catch (e) {
+      this.onEvent({ ifname, portId: b.port.id, outcome: `DHCP server error: ${(e as Error).message}` });
+      return;
+    }
+    this.leases = result.leases;
+    if (result.reply) {
+      this.write(`send ${ifname} ${Buffer.from(result.reply).toString("hex")}`);
+      this.replies.set(b.network.id, (this.replies.get(b.network.id) ?? 0) + 1);
+    }
+    this.onEvent({ ifname, portId: b.port.id, outcome: result.outcome });
+  }
+}

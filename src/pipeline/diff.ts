@@ -1,0 +1,253 @@
+// diff(desired, actual) → the messages that turn the switch's tables into the desired ones, and
+// nothing more. `actual` is what the switch answered to flow and group-description multipart
+// requests. Order matters and is fixed:
+//
+//   1. DELETE_STRICT every flow that should not be there (by table, priority and match)
+//   2. GROUP ADD new groups, groups they chain to first
+//   3. GROUP MODIFY groups whose type or buckets changed
+//   4. FLOW ADD missing flows; MODIFY_STRICT flows whose instructions changed (counters kept);
+//      ADD over a flow whose cookie changed (the cookie is its owner; ADD replaces it)
+//   5. GROUP DELETE groups that should not be there, chaining groups first: only now, because
+//      deleting a group also deletes the flows that still point at it (OpenFlow 1.3 §6.5)
+//   6. BARRIER, so the caller knows when all of it has been applied
+//
+// Comparison is on a canonical form (match fields sorted, full masks dropped, masked values
+// reduced, instructions in execution order), so a switch that reorders fields is not "different".
+
+import {
+  OFPFC,
+  OFPG,
+  OFPGC,
+  OFPP,
+  OFP_NO_BUFFER,
+  OXM_BY_NAME,
+  type Action,
+  type BarrierRequest,
+  type Bucket,
+  type FlowMod,
+  type FlowStats,
+  type GroupMod,
+  type Instruction,
+  type Match,
+} from "../../openflow/index";
+import { sortInstructions, type DesiredFlow, type DesiredGroup, type DesiredState } from "./flow";
+import { tableId } from "./tables";
+
+export interface ActualGroup {
+  groupType: number;
+  groupId: number;
+  buckets: Bucket[];
+}
+
+/** What the switch holds, from OFPMP_FLOW and OFPMP_GROUP_DESC replies. */
+export interface ActualState {
+  flows: readonly FlowStats[];
+  groups: readonly ActualGroup[];
+}
+
+export type SwitchMessage = FlowMod | GroupMod | BarrierRequest;
+
+// ---- canonical forms ---------------------------------------------------------------------------
+
+function macOrIpToBigint(v: string): bigint {
+  if (v.includes(":")) return BigInt("0x" + v.split(":").map((p) => p.padStart(2, "0")).join(""));
+  return v.split(".").reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
+}
+
+function toBig(v: unknown): bigint | null {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number") return BigInt(v);
+  if (typeof v === "string" && /^[0-9a-fA-F:.]+$/.test(v) && !v.includes("::")) return macOrIpToBigint(v.toLowerCase());
+  return null;
+}
+
+function fieldValue(name: string, v: unknown): string {
+  const isMasked = typeof v === "object" && v !== null && "mask" in v && "value" in v;
+  if (!isMasked) {
+    const b = toBig(v);
+    return b === null ? JSON.stringify(v) : b.toString(16);
+  }
+  const { value, mask } = v as { value: unknown; mask: unknown };
+  const bv = toBig(value);
+  const bm = toBig(mask);
+  if (bv === null || bm === null) return JSON.stringify([String(value), String(mask)]);
+  const field = OXM_BY_NAME[name];
+  const full = field ? (1n << BigInt(field.bytes * 8)) - 1n : -1n;
+  const bitsFull = field ? (1n << BigInt(field.bits)) - 1n : -1n;
+  if (bm === full || bm === bitsFull) return bv.toString(16);
+  return `${(bv & bm).toString(16)}/${bm.toString(16)}`;
+}
+
+export function canonicalMatch(match: Match): string {
+  const m = match as Record<string, unknown>;
+  const keys = Object.keys(m).filter((k) => m[k] !== undefined && k !== "experimenter").sort();
+  return keys.map((k) => `${k}=${fieldValue(k, m[k])}`).join(",");
+}
+
+function canonicalAction(a: Action): string {
+  switch (a.type) {
+    case "output":
+      // max_len only means something for output to the controller.
+      return a.port === OFPP.CONTROLLER ? `output:controller:${a.maxLen ?? 0xffff}` : `output:${a.port}`;
+    case "set_field":
+      return `set_field:${a.field}=${fieldValue(a.field, a.value)}`;
+    default:
+      return JSON.stringify(a, (_k, v) => (typeof v === "bigint" ? v.toString(16) : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v));
+  }
+}
+
+function canonicalActions(actions: readonly Action[]): string {
+  return actions.map(canonicalAction).join(";");
+}
+
+export function canonicalInstructions(instructions: readonly Instruction[]): string {
+  return sortInstructions(instructions)
+    .map((i) => {
+      switch (i.type) {
+        case "apply_actions":
+        case "write_actions":
+          return `${i.type}(${canonicalActions(i.actions)})`;
+        case "write_metadata":
+          return `write_metadata(${(i.metadata & i.mask).toString(16)}/${i.mask.toString(16)})`;
+        case "goto_table":
+          return `goto(${i.tableId})`;
+        case "meter":
+          return `meter(${i.meterId})`;
+        case "clear_actions":
+          return "clear_actions";
+        default:
+          return canonicalAction(i as never);
+      }
+    })
+    .join(" ");
+}
+
+function canonicalBuckets(buckets: readonly Bucket[]): string {
+  return buckets.map((b) => `[${b.weight}/${b.watchPort}/${b.watchGroup}:${canonicalActions(b.actions)}]`).join("");
+}
+
+export function flowKey(tableIdNum: number, priority: number, match: Match): string {
+  return `${tableIdNum}|${priority}|${canonicalMatch(match)}`;
+}
+
+// ---- message constructors ----------------------------------------------------------------------
+
+function flowMod(command: number, f: { tableId: number; priority: number; match: Match; instructions: Instruction[]; cookie: bigint }): FlowMod {
+  return {
+    type: "flow_mod",
+    xid: 0,
+    cookie: f.cookie,
+    cookieMask: 0n,
+    tableId: f.tableId,
+    command,
+    idleTimeout: 0,
+    hardTimeout: 0,
+    priority: f.priority,
+    bufferId: OFP_NO_BUFFER,
+    outPort: OFPP.ANY,
+    outGroup: OFPG.ANY,
+    flags: 0,
+    match: f.match,
+    instructions: f.instructions,
+  };
+}
+
+function groupMod(command: number, g: ActualGroup): GroupMod {
+  return { type: "group_mod", xid: 0, command, groupType: g.groupType, groupId: g.groupId, buckets: g.buckets };
+}
+
+/** Group ids a group's buckets jump to. */
+export function groupsUsed(buckets: readonly Bucket[]): number[] {
+  return buckets.flatMap((b) => b.actions.filter((a) => a.type === "group").map((a) => (a as { groupId: number }).groupId));
+}
+
+/** Orders groups so that every group comes after the groups it uses (leaves first). */
+function leavesFirst<T extends { groupId: number; buckets: Bucket[] }>(groups: readonly T[]): T[] {
+  const byId = new Map(groups.map((g) => [g.groupId, g]));
+  const done = new Set<number>();
+  const out: T[] = [];
+  const visit = (g: T, depth: number) => {
+    if (done.has(g.groupId) || depth > groups.length) return;
+    for (const used of groupsUsed(g.buckets)) {
+      const dep = byId.get(used);
+      if (dep) visit(dep, depth + 1);
+    }
+    if (!done.has(g.groupId)) {
+      done.add(g.groupId);
+      out.push(g);
+    }
+  };
+  for (const g of [...groups].sort((a, b) => a.groupId - b.groupId)) visit(g, 0);
+  return out;
+}
+
+// ---- the diff ----------------------------------------------------------------------------------
+
+export function diff(desired: DesiredState, actual: ActualState): SwitchMessage[] {
+  const wanted = new Map<string, DesiredFlow>();
+  for (const f of desired.flows) wanted.set(flowKey(tableId(f.table), f.priority, f.match), f);
+  const present = new Map<string, FlowStats>();
+  for (const f of actual.flows) present.set(flowKey(f.tableId, f.priority, f.match), f);
+
+  const deletes: SwitchMessage[] = [];
+  for (const [key, f] of present) {
+    if (!wanted.has(key)) deletes.push(flowMod(OFPFC.DELETE_STRICT, { ...f, instructions: [] }));
+  }
+
+  const adds: SwitchMessage[] = [];
+  for (const [key, f] of wanted) {
+    const have = present.get(key);
+    const target = { tableId: tableId(f.table), priority: f.priority, match: f.match, instructions: f.instructions, cookie: f.cookie };
+    if (!have || have.cookie !== f.cookie) adds.push(flowMod(OFPFC.ADD, target));
+    else if (canonicalInstructions(have.instructions) !== canonicalInstructions(f.instructions)) adds.push(flowMod(OFPFC.MODIFY_STRICT, target));
+  }
+
+  const wantedGroups = new Map(desired.groups.map((g) => [g.groupId, g]));
+  const presentGroups = new Map(actual.groups.map((g) => [g.groupId, g]));
+  const groupAdds = leavesFirst(desired.groups.filter((g) => !presentGroups.has(g.groupId))).map((g) => groupMod(OFPGC.ADD, g));
+  const groupModifies = leavesFirst(
+    desired.groups.filter((g) => {
+      const have = presentGroups.get(g.groupId);
+      return have !== undefined && (have.groupType !== g.groupType || canonicalBuckets(have.buckets) !== canonicalBuckets(g.buckets));
+    }),
+  ).map((g) => groupMod(OFPGC.MODIFY, g));
+  const groupDeletes = leavesFirst(actual.groups.filter((g) => !wantedGroups.has(g.groupId)))
+    .reverse()
+    .map((g) => groupMod(OFPGC.DELETE, { groupType: g.groupType, groupId: g.groupId, buckets: [] }));
+
+  return [...deletes, ...groupAdds, ...groupModifies, ...adds, ...groupDeletes, { type: "barrier_request", xid: 0 }];
+}
+
+/** The state a switch would report after applying `desired` exactly: for incremental changes. */
+export function asActual(desired: DesiredState): ActualState {
+  return {
+    flows: desired.flows.map((f) => ({
+      tableId: tableId(f.table),
+      durationSec: 0,
+      durationNsec: 0,
+      priority: f.priority,
+      idleTimeout: 0,
+      hardTimeout: 0,
+      flags: 0,
+      cookie: f.cookie,
+      packetCount: 0n,
+      byteCount: 0n,
+      match: f.match,
+      instructions: f.instructions,
+    })),
+    groups: desired.groups.map((g: DesiredGroup) => ({ groupType: g.groupType, groupId: g.groupId, buckets: g.buckets })),
+  };
+}
+
+/**
+ * The messages for a model change, from the previous desired state to the next: only what the
+ * change touches (a new port adds its flows and updates its network's groups; nothing else moves).
+ */
+export function changes(previous: DesiredState, next: DesiredState): SwitchMessage[] {
+  return diff(next, asActual(previous));
+}
+
+/** True when the diff holds nothing but its closing barrier. */
+export function isInSync(messages: readonly SwitchMessage[]): boolean {
+  return messages.every((m) => m.type === "barrier_request");
+}

@@ -1,0 +1,228 @@
+// `vnet lab` end to end: real namespaces, real OVS per host, real packets, real DHCP.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { createServer, type Server, type Socket } from "node:net";
+import { spawn } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { startLab, attachEndpoint, addLinuxBridge, uniqueLabName, type Lab } from "../support/lab";
+import { labDown } from "../../src/lab/lab";
+import { readState, statePath, slotOwner } from "../../src/lab/state";
+import { overlaps } from "../../src/lab/plan";
+import { isAlive } from "../../src/lab/ovs";
+import { run, tryRun } from "../../src/lab/exec";
+import { ensureBridge, ensurePort, ensureTunnelPort, findBridge, waitForOfport } from "../../src/ovsdb/vswitch";
+import { optionalAtom } from "../../src/ovsdb/datum";
+
+const VNET = fileURLToPath(new URL("../../bin/vnet", import.meta.url));
+let lab: Lab;
+let upMs = 0;
+let routesBefore: string[] = [];
+
+const rootRoutes = async () => (await run(["ip", "-4", "route", "show"])).trim().split("\n").filter(Boolean);
+
+/** Everything on the machine whose name says it belongs to a lab. */
+async function leftovers(name: string): Promise<string[]> {
+  const ns = (await run(["ip", "netns", "list"])).split("\n").map((l) => l.split(" ")[0]!).filter((n) => n.startsWith(`lb-${name}-`));
+  const links = (await run(["ip", "-o", "link", "show"])).split("\n").map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? "")
+    .filter((n) => n === `lb-${name}` || n.startsWith(`lb-${name}-`));
+  const procs = (await tryRun(["pgrep", "-f", `/run/vnet-lab/${name}/`])).stdout.split("\n").filter(Boolean)
+    .filter((pid) => isAlive(Number(pid)));
+  return [...ns.map((n) => `netns ${n}`), ...links.map((l) => `link ${l}`), ...procs.map((p) => `pid ${p}`),
+    ...(existsSync(`/run/vnet-lab/${name}`) ? [`dir /run/vnet-lab/${name}`] : [])];
+}
+
+function vnet(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(VNET, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  routesBefore = await rootRoutes();
+  const t0 = performance.now();
+  lab = await startLab({ hosts: 2 });
+  upMs = performance.now() - t0;
+  console.log(`lab ${lab.name}: up with 2 hosts in ${upMs.toFixed(0)} ms`);
+});
+
+afterAll(async () => {
+  if (!lab) return;
+  const name = lab.name;
+  await lab.down();
+  expect(await leftovers(name)).toEqual([]);
+});
+
+describe("vnet lab", () => {
+  it("builds two hosts in under 10 s, each with its own OVS inside its namespace, reachable over management", async () => {
+    expect(upMs).toBeLessThan(10_000);
+    for (const h of lab.plan.hosts) {
+      const hs = lab.state.hosts.find((x) => x.name === h.name)!;
+      for (const pid of [hs.pids.ovsdbServer!, hs.pids.ovsVswitchd!]) {
+        expect(isAlive(pid)).toBe(true);
+        // The daemon runs in the host's namespace, not the root one.
+        expect((await run(["ip", "netns", "identify", String(pid)])).trim()).toBe(h.netns);
+      }
+      const client = await lab.client(h.name);
+      expect(client.target).toEqual({ kind: "tcp", host: h.mgmtAddress, port: 6640 });
+      const root = client.replica.rows("Open_vSwitch")[0]!;
+      expect((root.external_ids as Map<string, string>).get("system-id")).toBe(h.systemId);
+      expect(findBridge(client.replica, "br-phy")!.datapath_type).toBe("netdev");
+      // The uplink is in the host namespace, up, with no address.
+      const uplink = (await lab.exec(h.name, ["ip", "-o", "-4", "addr", "show", "dev", "uplink"]));
+      expect(uplink.code).toBe(0);
+      expect(uplink.stdout).toBe("");
+    }
+  });
+
+  it("adds no route to the root namespace beyond the management link", async () => {
+    const added = (await rootRoutes()).filter((r) => !routesBefore.includes(r));
+    expect(added).toEqual([`${lab.plan.mgmtCidr} dev ${lab.plan.rootBridge} proto kernel scope link src ${lab.controllerAddress}`]);
+  });
+
+  it("hosts reach each other over the underlay segment", async () => {
+    const r = await lab.exec("h1", ["busybox", "ping", "-c", "1", "-W", "2", lab.host("h2").underlayAddress]);
+    expect(r.stdout).toMatch(/1 packets received/);
+  });
+
+  it("a host's OVS connects to a controller listening on the root-side management address", async () => {
+    const hello = new Promise<Buffer>((resolve) => {
+      server.on("connection", (s: Socket) => s.once("data", (d: Buffer) => { resolve(d); s.destroy(); }));
+    });
+    const server: Server = createServer();
+    await new Promise<void>((r) => server.listen(0, lab.controllerAddress, () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const c = await lab.client("h2");
+      await ensureBridge(c, { name: "br-int", datapathType: "netdev", controllers: [{ target: `tcp:${lab.controllerAddress}:${port}`, maxBackoffMs: 1000 }] });
+      const bytes = await hello;
+      // OpenFlow 1.3 HELLO: version 0x04, type 0.
+      expect([bytes[0], bytes[1]]).toEqual([0x04, 0x00]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("OVS endpoints on two hosts talk over a VXLAN tunnel: ping and TCP (checksum offload is handled)", async () => {
+    for (const h of ["h1", "h2"]) {
+      const c = await lab.client(h);
+      await ensureBridge(c, { name: "br-ep", datapathType: "netdev", failMode: "standalone" });
+      const peer = lab.host(h === "h1" ? "h2" : "h1");
+      await ensureTunnelPort(c, "br-ep", { name: "vx0", kind: "vxlan", remoteIp: peer.underlayAddress, key: 5 });
+    }
+    const [a, b] = await Promise.all([
+      attachEndpoint(lab, "h1", { name: "epa", mac: "02:00:00:00:0a:01", ip: "203.0.113.201/27", bridge: "br-ep", vmId: "vm-a" }),
+      attachEndpoint(lab, "h2", { name: "epb", mac: "02:00:00:00:0a:02", ip: "203.0.113.202/27", bridge: "br-ep" }),
+    ]);
+    expect(a.ofport).toBeGreaterThan(0);
+    const iface = (await lab.client("h1")).replica.find("Interface", "name", "epa")!;
+    expect(Object.fromEntries(iface.external_ids as Map<string, string>)).toMatchObject({ "iface-id": "epa", "attached-mac": "02:00:00:00:0a:01", "vm-id": "vm-a" });
+    expect((await a.exec(["busybox", "ping", "-c", "2", "-W", "2", "203.0.113.202"])).stdout).toMatch(/2 packets received/);
+    // TCP: 200 KB through nc, many full-size segments whose checksums must be right.
+    const server = spawn("ip", ["netns", "exec", b.netns, "busybox", "nc", "-l", "-p", "5001"], { stdio: ["ignore", "pipe", "ignore"] });
+    let received = 0;
+    server.stdout.on("data", (d: Buffer) => (received += d.length));
+    const closed = new Promise<void>((r) => server.on("close", () => r()));
+    await new Promise((r) => setTimeout(r, 200));
+    const sent = await a.exec(["sh", "-c", "head -c 200000 /dev/zero | busybox nc -w 3 203.0.113.202 5001"]);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+    server.kill();
+    expect(sent.code).toBe(0);
+    expect(received).toBe(200000);
+    await a.remove();
+    expect((await lab.client("h1")).replica.find("Interface", "name", "epa")).toBeUndefined();
+    expect((await run(["ip", "netns", "list"]))).not.toMatch(new RegExp(a.netns));
+  });
+
+  it("endpoints on a Linux bridge inside a host namespace", async () => {
+    await addLinuxBridge(lab, "h2", "lbr0");
+    const [x, y] = await Promise.all([
+      attachEndpoint(lab, "h2", { name: "lx", mac: "02:00:00:00:0b:01", ip: "192.0.2.201/27", bridge: "lbr0", bridgeKind: "linux" }),
+      attachEndpoint(lab, "h2", { name: "ly", mac: "02:00:00:00:0b:02", ip: "192.0.2.202/27", bridge: "lbr0", bridgeKind: "linux" }),
+    ]);
+    expect(x.ofport).toBeUndefined();
+    const members = (await lab.exec("h2", ["ip", "-o", "link", "show", "master", "lbr0"])).stdout;
+    expect(members).toMatch(/ lx@/);
+    expect(members).toMatch(/ ly@/);
+    expect((await y.exec(["busybox", "ping", "-c", "1", "-W", "2", "192.0.2.201"])).stdout).toMatch(/1 packets received/);
+  });
+
+  it("site LAN: an endpoint bridged to a host's uplink gets a DHCP lease from the lab's dnsmasq", async () => {
+    const c = await lab.client("h1");
+    await ensureBridge(c, { name: "br-ex", datapathType: "netdev", failMode: "standalone" });
+    await ensurePort(c, "br-ex", { name: "uplink" });
+    await waitForOfport(c, "uplink");
+    const ep = await attachEndpoint(lab, "h1", { name: "dhcp", mac: "02:00:00:00:0c:01", bridge: "br-ex" });
+    const r = await ep.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-t", "5", "-T", "1"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lease = lab.leases().find((l) => l.mac === "02:00:00:00:0c:01");
+    expect(lease).toBeDefined();
+    expect(overlaps(`${lease!.ip}/32`, lab.plan.lanCidr)).toBe(true);
+    expect((await ep.exec(["ip", "-o", "-4", "addr", "show", "eth0"])).stdout).toContain(`${lease!.ip}/27`);
+    expect((await ep.exec(["busybox", "ping", "-c", "1", "-W", "2", lab.plan.gateway])).stdout).toMatch(/1 packets received/);
+  });
+
+  it("vnet lab status --json shows namespaces, addresses, OVSDB targets and live process ids", async () => {
+    const r = await vnet(["lab", "status", "--name", lab.name, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const [status] = JSON.parse(r.stdout);
+    expect(status).toMatchObject({ name: lab.name, phase: "up", controllerAddress: lab.controllerAddress, lan: { gateway: lab.plan.gateway, dnsmasqAlive: true } });
+    expect(status.hosts).toHaveLength(2);
+    expect(status.hosts[0]).toMatchObject({
+      name: "h1", netns: lab.host("h1").netns, mgmtAddress: lab.host("h1").mgmtAddress, underlayAddress: lab.host("h1").underlayAddress,
+      uplink: "uplink", ovsdbTarget: lab.host("h1").ovsdbTarget, alive: { ovsdbServer: true, ovsVswitchd: true },
+    });
+    expect(status.endpoints.map((e: { name: string }) => e.name).sort()).toEqual(["dhcp", "epb", "lx", "ly"]);
+  });
+
+  it("a second lab runs side by side on disjoint names and addresses, and down removes all of it", async () => {
+    const other = await startLab({ hosts: 1 });
+    const name = other.name;
+    try {
+      expect(other.plan.slot).not.toBe(lab.plan.slot);
+      for (const k of ["mgmtCidr", "underlayCidr", "lanCidr"] as const) expect(overlaps(other.plan[k], lab.plan[k])).toBe(false);
+      const c = await other.client("h1");
+      expect(optionalAtom(c.replica.find("Interface", "name", "br-phy")!.ofport)).toBe(65534);
+      const ep = await attachEndpoint(other, "h1", { name: "epa", mac: "02:00:00:00:0d:01", ip: "203.0.113.201/27", bridge: "br-phy" });
+      // A daemon inside an endpoint must not keep the namespace alive after down.
+      spawn("ip", ["netns", "exec", ep.netns, "busybox", "sleep", "600"], { stdio: "ignore", detached: true }).unref();
+    } finally {
+      await other.down();
+    }
+    expect(await leftovers(name)).toEqual([]);
+    expect(slotOwner(other.plan.slot)).toBeUndefined();
+  });
+
+  it("vnet lab down cleans up after a crash that lost the state file", async () => {
+    const name = uniqueLabName();
+    const up = await vnet(["lab", "up", "--name", name, "--hosts", "1"]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain(`lab ${name} (up)`);
+    expect(readState(name)!.phase).toBe("up");
+    rmSync(statePath(name));
+    const before = await leftovers(name);
+    expect(before.filter((x) => x.startsWith("pid")).length).toBeGreaterThanOrEqual(3);
+    const down = await vnet(["lab", "down", "--name", name]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(await leftovers(name)).toEqual([]);
+    // And down again is harmless.
+    expect((await labDown(name)).netns).toEqual([]);
+  });
+
+  it("refuses bad input without touching anything", async () => {
+    await expect(attachEndpoint(lab, "h9", { name: "x", mac: "02:00:00:00:00:01", bridge: "br-ep" })).rejects.toThrow(/no host "h9"/);
+    await expect(attachEndpoint(lab, "h1", { name: "mgmt", mac: "02:00:00:00:00:01", bridge: "br-ep" })).rejects.toThrow(/bad endpoint name/);
+    await expect(attachEndpoint(lab, "h1", { name: "z", mac: "03:00:00:00:00:01", bridge: "br-ep" })).rejects.toThrow(/multicast/);
+    await expect(attachEndpoint(lab, "h1", { name: "z", mac: "02:00:00:00:00:01", ip: "10.0.0.1/24", bridge: "br-ep" })).rejects.toThrow(/outside/);
+    const bad = await vnet(["lab", "up", "--name", "Bad_Name"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/bad lab name "Bad_Name"/);
+    const dup = await vnet(["lab", "up", "--name", lab.name]);
+    expect(dup.stderr).toMatch(/exists/);
+    expect(readState(lab.name)!.phase).toBe("up");
+  });
+});
