@@ -6,7 +6,7 @@ import type { Reader } from "./reader";
 import type { Writer } from "./writer";
 import { OfpEncodeError } from "./errors";
 import { NX_EXPERIMENTER_ID, NXAST, OFPAT, OFPCML_NO_BUFFER, OFPP } from "./spec";
-import { OXM_FIELD_MAP, fieldOfHeader, oxmHeader, readOxm, writeOxm } from "./oxm";
+import { OXM_FIELD_MAP, fieldOfNxHeader, readOxm, writeOxm } from "./oxm";
 
 /** Actions whose whole body is 4 bytes of padding, by type. */
 const BARE: Record<number, Action["type"]> = {
@@ -141,8 +141,27 @@ export function writeAction(w: Writer, a: Action): void {
       w.u16(a.nBits, "nx_reg_move nBits");
       w.u16(a.srcOfs, "nx_reg_move srcOfs");
       w.u16(a.dstOfs, "nx_reg_move dstOfs");
-      w.u32(oxmHeader(src), "nx_reg_move src");
-      w.u32(oxmHeader(dst), "nx_reg_move dst");
+      w.u32(src.nxHeader, "nx_reg_move src");
+      w.u32(dst.nxHeader, "nx_reg_move dst");
+      return;
+    }
+    case "nx_reg_load": {
+      const dst = OXM_FIELD_MAP.get(a.dst);
+      if (dst === undefined) throw new OfpEncodeError(`nx_reg_load: unknown dst field "${String(a.dst)}"`);
+      const width = dst.bytes * 8;
+      if (!Number.isInteger(a.nBits) || a.nBits < 1 || a.nBits > 64 || !Number.isInteger(a.ofs) || a.ofs < 0 || a.ofs + a.nBits > width) {
+        throw new OfpEncodeError(`nx_reg_load: bits ${a.ofs}..${a.ofs + a.nBits - 1} are outside ${dst.name} (${width} bits)`);
+      }
+      if (typeof a.value !== "bigint" || a.value < 0n || a.value >> BigInt(a.nBits) !== 0n) {
+        throw new OfpEncodeError(`nx_reg_load: value ${String(a.value)} does not fit in ${a.nBits} bits`);
+      }
+      w.u16(OFPAT.EXPERIMENTER, "action type");
+      w.u16(24, "action length");
+      w.u32(NX_EXPERIMENTER_ID, "experimenter");
+      w.u16(NXAST.REG_LOAD, "nicira subtype");
+      w.u16((a.ofs << 6) | (a.nBits - 1), "nx_reg_load ofs_nbits");
+      w.u32(dst.nxHeader, "nx_reg_load dst");
+      w.u64(a.value, "nx_reg_load value");
       return;
     }
     case "experimenter":
@@ -243,15 +262,21 @@ function readExperimenterAction(r: Reader, start: number): Action {
       const dstOfs = r.u16("dst_ofs");
       const srcHdr = r.u32("src");
       const dstHdr = r.u32("dst");
-      const src = fieldOfHeader(srcHdr);
-      const dst = fieldOfHeader(dstHdr);
-      // Typed only when re-encoding gives these exact bytes (known fields, plain headers) and the
-      // bit ranges lie inside the fields; anything else stays raw bytes.
-      if (
-        src && dst && oxmHeader(src) === srcHdr && oxmHeader(dst) === dstHdr &&
-        srcOfs + nBits <= src.bytes * 8 && dstOfs + nBits <= dst.bytes * 8
-      ) {
+      const src = fieldOfNxHeader(srcHdr);
+      const dst = fieldOfNxHeader(dstHdr);
+      // Typed only when re-encoding gives these exact bytes (known fields, the headers the codec
+      // writes) and the bit ranges lie inside the fields; anything else stays raw bytes.
+      if (src && dst && srcOfs + nBits <= src.bytes * 8 && dstOfs + nBits <= dst.bytes * 8) {
         return { type: "nx_reg_move", nBits, srcOfs, dstOfs, src: src.name as MatchFieldName, dst: dst.name as MatchFieldName };
+      }
+    } else if (subtype === NXAST.REG_LOAD && r.end - start === 24) {
+      const ofsNbits = r.u16("ofs_nbits");
+      const dst = fieldOfNxHeader(r.u32("dst"));
+      const value = r.u64("value");
+      const ofs = ofsNbits >> 6;
+      const nBits = (ofsNbits & 0x3f) + 1;
+      if (dst && ofs + nBits <= dst.bytes * 8 && value >> BigInt(nBits) === 0n) {
+        return { type: "nx_reg_load", ofs, nBits, dst: dst.name as MatchFieldName, value };
       }
     }
     r.pos = bodyStart;

@@ -19,3 +19,13 @@ export class OfpEncodeError extends Error {
     this.name = "OfpEncodeError";
   }
 }
+
+/** Flow text (ovs-ofctl syntax) that cannot be parsed. `token` is the part that was refused. */
+export class FlowSyntaxError extends Error {
+  readonly token: string;
+  constructor(message: string, token: string) {
+    super(message);
+    this.name = "FlowSyntaxError";
+    this.token = token;
+  }
+}

@@ -30,7 +30,7 @@
 
 export * from "./spec";
 export * from "./types";
-export { OfpDecodeError, OfpEncodeError } from "./errors";
+export { OfpDecodeError, OfpEncodeError, FlowSyntaxError } from "./errors";
 export { encode, encodeAll, decode, decodeHeader, messageTypeName } from "./codec";
 export type { OfpHeader } from "./codec";
 export { Framer } from "./framer";
@@ -42,4 +42,9 @@ export {
 } from "./oxm";
 export type { OxmField, OxmKind, Prerequisite } from "./oxm";
 export { defaultMaxLen } from "./actions";
+export {
+  formatFlow, parseFlow, flowModFromText, formatMatch, parseMatch, formatInstructions, parseInstructions,
+  formatAction, parseAction, formatPort, parsePort,
+} from "./text";
+export type { FlowEntry, FormatFlowOptions } from "./text";
 export { formatMac, formatIpv4, formatIpv6, parseIpv4, parseIpv6, normalizeIpv6, isMac } from "./addr";

@@ -35,6 +35,16 @@ export interface OxmField {
   /** The 32-bit OXM header, unmasked and masked. */
   header: number;
   maskedHeader: number;
+  /** The name of this field in ovs-ofctl set_field actions (Open vSwitch's meta-flow name). */
+  mf: string;
+  /** Whether ovs-ofctl shows its integer values in hex. */
+  hex: boolean;
+  /**
+   * The header Nicira actions (move, load) use for this field: the NXM header where the field has
+   * one (as Open vSwitch writes them), else the OXM header; and that header's ovs-ofctl name.
+   */
+  nxHeader: number;
+  nxName: string;
   /** Names used in error messages (precomputed: encode builds no strings). */
   label: string;
   maskLabel: string;
@@ -47,6 +57,30 @@ const ETH = (...values: number[]): Prerequisite => ({ field: "eth_type", values 
 const PROTO = (...values: number[]): Prerequisite => ({ field: "ip_proto", values });
 
 type Row = [name: MatchFieldName, text: string, code: number, kind: OxmKind, bits: number, maskable: boolean, prereq?: Prerequisite];
+
+/** Open vSwitch's meta-flow names where they differ from vnet's (used in set_field text). */
+const MF_NAMES: Partial<Record<MatchFieldName, string>> = {
+  ip_ecn: "nw_ecn", ipv4_src: "ip_src", ipv4_dst: "ip_dst", icmpv4_type: "icmp_type", icmpv4_code: "icmp_code",
+  ipv6_flabel: "ipv6_label", ipv6_nd_target: "nd_target", ipv6_nd_sll: "nd_sll", ipv6_nd_tll: "nd_tll",
+  tunnel_id: "tun_id", tun_ipv4_src: "tun_src", tun_ipv4_dst: "tun_dst",
+};
+/** Fields ovs-ofctl prints in hex. */
+const HEX_FIELDS = new Set<string>([
+  "metadata", "eth_type", "ipv6_flabel", "pbb_isid", "tunnel_id", "ipv6_exthdr", "pkt_mark", "ct_mark", "ct_state",
+  ...Array.from({ length: 16 }, (_, i) => `reg${i}`),
+]);
+/** NXM (class 0 and 1) codes and names of the fields that have one, for Nicira actions. */
+const NXM_ALIASES: Partial<Record<MatchFieldName, [cls: number, code: number, name: string]>> = {
+  eth_dst: [0, 1, "NXM_OF_ETH_DST"], eth_src: [0, 2, "NXM_OF_ETH_SRC"], eth_type: [0, 3, "NXM_OF_ETH_TYPE"],
+  ip_proto: [0, 6, "NXM_OF_IP_PROTO"], ipv4_src: [0, 7, "NXM_OF_IP_SRC"], ipv4_dst: [0, 8, "NXM_OF_IP_DST"],
+  tcp_src: [0, 9, "NXM_OF_TCP_SRC"], tcp_dst: [0, 10, "NXM_OF_TCP_DST"], udp_src: [0, 11, "NXM_OF_UDP_SRC"],
+  udp_dst: [0, 12, "NXM_OF_UDP_DST"], icmpv4_type: [0, 13, "NXM_OF_ICMP_TYPE"], icmpv4_code: [0, 14, "NXM_OF_ICMP_CODE"],
+  arp_op: [0, 15, "NXM_OF_ARP_OP"], arp_spa: [0, 16, "NXM_OF_ARP_SPA"], arp_tpa: [0, 17, "NXM_OF_ARP_TPA"],
+  tunnel_id: [1, 16, "NXM_NX_TUN_ID"], arp_sha: [1, 17, "NXM_NX_ARP_SHA"], arp_tha: [1, 18, "NXM_NX_ARP_THA"],
+  ipv6_src: [1, 19, "NXM_NX_IPV6_SRC"], ipv6_dst: [1, 20, "NXM_NX_IPV6_DST"], icmpv6_type: [1, 21, "NXM_NX_ICMPV6_TYPE"],
+  icmpv6_code: [1, 22, "NXM_NX_ICMPV6_CODE"], ipv6_nd_target: [1, 23, "NXM_NX_ND_TARGET"], ipv6_nd_sll: [1, 24, "NXM_NX_ND_SLL"],
+  ipv6_nd_tll: [1, 25, "NXM_NX_ND_TLL"], ipv6_flabel: [1, 27, "NXM_NX_IPV6_LABEL"], ip_ecn: [1, 28, "NXM_NX_IP_ECN"],
+};
 
 // OpenFlow basic class (OFPXMC_OPENFLOW_BASIC), in the spec's order (OFPXMT_OFB_*).
 const BASIC_ROWS: Row[] = [
@@ -107,9 +141,19 @@ const NXM1_ROWS: Row[] = [
 function build(rows: Row[], oxmClass: number): OxmField[] {
   return rows.map(([name, text, code, kind, bits, maskable, prereq]) => {
     const bytes = BYTES[kind];
+    const header = ((oxmClass << 16) | (code << 9) | bytes) >>> 0;
+    const alias = NXM_ALIASES[name];
+    const nxName =
+      alias ? alias[2]
+      : oxmClass === OFPXMC.NXM_1 ? `NXM_NX_${(MF_NAMES[name] ?? name).toUpperCase().replace(/^TUN_(SRC|DST)$/, "TUN_IPV4_$1")}`
+      : `OXM_OF_${name.toUpperCase()}`;
     return {
       name, text, oxmClass, code, kind, bytes, bits, maskable, ...(prereq ? { prereq } : {}),
-      header: ((oxmClass << 16) | (code << 9) | bytes) >>> 0,
+      mf: MF_NAMES[name] ?? name,
+      hex: HEX_FIELDS.has(name),
+      nxHeader: alias ? ((alias[0] << 16) | (alias[1] << 9) | bytes) >>> 0 : header,
+      nxName,
+      header,
       maskedHeader: ((oxmClass << 16) | (code << 9) | 0x100 | (bytes * 2)) >>> 0,
       label: `match field ${name}`,
       maskLabel: `mask of match field ${name}`,
@@ -146,6 +190,19 @@ export function oxmHeader(f: OxmField, masked = false): number {
 /** The field an OXM header names (ignoring mask bit and length), if the codec knows it. */
 export function fieldOfHeader(header: number): OxmField | undefined {
   return BY_WIRE.get((header >>> 16) * 128 + ((header >>> 9) & 0x7f));
+}
+
+const BY_NX_HEADER = new Map<number, OxmField>(OXM_FIELDS.map((f) => [f.nxHeader, f]));
+const BY_NX_NAME = new Map<string, OxmField>(OXM_FIELDS.map((f) => [f.nxName, f]));
+for (const f of OXM_FIELDS) BY_NX_NAME.set(`OXM_OF_${f.name.toUpperCase()}`, f);
+
+/** The field a Nicira action's header names, when it is exactly the header the codec writes for it. */
+export function fieldOfNxHeader(header: number): OxmField | undefined {
+  return BY_NX_HEADER.get(header);
+}
+/** The field an ovs-ofctl NXM/OXM name ("NXM_NX_REG0", "OXM_OF_METADATA") stands for. */
+export function fieldOfNxName(name: string): OxmField | undefined {
+  return BY_NX_NAME.get(name);
 }
 
 /** The field named `name`, or undefined. */

@@ -415,7 +415,7 @@ export function errorNames(errorType: number, code: number): { type: string; cod
 export const NX_EXPERIMENTER_ID = 0x00002320;
 export const ONF_EXPERIMENTER_ID = 0x4f4e4600;
 /** Nicira action subtypes the codec types. */
-export const NXAST = { RESUBMIT: 1, REG_MOVE: 6, RESUBMIT_TABLE: 14 } as const;
+export const NXAST = { RESUBMIT: 1, REG_MOVE: 6, REG_LOAD: 7, RESUBMIT_TABLE: 14 } as const;
 
 /**
  * Fixed sizes of the wire structures (sizeof in openflow.h), including the 8-byte header where
@@ -481,6 +481,7 @@ export const SIZES = {
   action_experimenter_header: 8,
   nx_action_resubmit: 16,
   nx_action_reg_move: 24,
+  nx_action_reg_load: 24,
   instruction_goto_table: 8,
   instruction_write_metadata: 24,
   instruction_actions: 8,
@@ -528,6 +529,7 @@ const FIELD_SUMS: Partial<Record<keyof typeof SIZES, number>> = {
   action_output: 2 + 2 + 4 + 2 + 6,
   nx_action_resubmit: 2 + 2 + 4 + 2 + 2 + 1 + 3,
   nx_action_reg_move: 2 + 2 + 4 + 2 + 2 + 2 + 2 + 4 + 4,
+  nx_action_reg_load: 2 + 2 + 4 + 2 + 2 + 4 + 8,
   instruction_write_metadata: 2 + 2 + 4 + 8 + 8,
 };
 for (const [name, sum] of Object.entries(FIELD_SUMS)) {

@@ -127,6 +127,8 @@ export type Action =
   /** inPort OFPP.IN_PORT means "the packet's own in_port"; tableId 255 means "this table". */
   | { type: "nx_resubmit_table"; inPort: number; tableId: number }
   | { type: "nx_reg_move"; nBits: number; srcOfs: number; dstOfs: number; src: MatchFieldName; dst: MatchFieldName }
+  /** Loads `value` into bits ofs..ofs+nBits-1 of `dst` (ovs-ofctl "load:"). */
+  | { type: "nx_reg_load"; ofs: number; nBits: number; dst: MatchFieldName; value: bigint }
   // Any other experimenter action, passed through as bytes (the body after experimenter id).
   | { type: "experimenter"; experimenter: number; data: Bytes };
 

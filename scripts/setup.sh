@@ -10,7 +10,7 @@ DEBIAN_PACKAGES=(
   openvswitch-switch openvswitch-testcontroller python3-os-ken
   iproute2 ethtool nftables procps psmisc xxd tcpdump tshark
   dnsmasq-base busybox-static udhcpc iperf3
-  chromium
+  chromium openssl
 )
 if [ -n "${VNET_EXTRA_PACKAGES:-}" ]; then
   # shellcheck disable=SC2206

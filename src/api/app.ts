@@ -70,7 +70,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // hooks added inside a registered plugin).
   await authPlugin(app, { store: opts.store, secureCookies: opts.secureCookies ?? Boolean(opts.https) });
   await metricsPlugin(app);
-  app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get("/healthz", { schema: { summary: "Liveness", response: { 200: { type: "object", properties: { ok: { type: "boolean" } } } } } }, async () => ({ ok: true }));
   await app.register(tenantRoutes);
   await app.register(hostRoutes);
   await app.register(networkRoutes);

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { InventoryStore, Role, TokenRecord } from "../inventory/types";
 import { newId, newSecret } from "../inventory/secrets";
 import { ApiError } from "./errors";
+import { Type } from "@sinclair/typebox";
 import { Session, SessionCreate, errorResponses } from "./schemas";
 
 export const SESSION_COOKIE = "vnet_session";
@@ -45,7 +46,7 @@ export function authenticate(store: InventoryStore, bearer: string | undefined, 
   if (cookie) {
     const session = store.sessionBySecret(cookie, new Date());
     if (!session) return null;
-    const token = store.listTokens().find((t) => t.id === session.tokenId);
+    const token = store.tokenById(session.tokenId);
     return token ? principalFrom(token, "cookie", session.csrf) : null;
   }
   return null;
@@ -138,7 +139,7 @@ export async function authPlugin(app: FastifyInstance, opts: { store: InventoryS
 
   app.delete(
     "/api/session",
-    { schema: { tags: ["session"], summary: "Log out", response: { 204: Type0(), ...errorResponses } } },
+    { schema: { tags: ["session"], summary: "Log out", response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const secret = request.cookies?.[SESSION_COOKIE];
       if (secret) store.removeSession(secret);
@@ -146,8 +147,4 @@ export async function authPlugin(app: FastifyInstance, opts: { store: InventoryS
       return reply.status(204).send();
     },
   );
-}
-
-function Type0() {
-  return { type: "null" } as const;
 }

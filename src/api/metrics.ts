@@ -80,7 +80,7 @@ export async function metricsPlugin(app: FastifyInstance): Promise<void> {
     if (route === "/metrics") return;
     latency.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
-  app.get("/metrics", { schema: { tags: ["metrics"], summary: "Prometheus metrics", hide: false } }, async (_request, reply) => {
+  app.get("/metrics", { schema: { tags: ["metrics"], summary: "Prometheus metrics (text exposition format 0.0.4; no authentication)", response: { 200: { type: "string" } } } }, async (_request, reply) => {
     reply.type("text/plain; version=0.0.4; charset=utf-8");
     return renderMetrics(app.live, app.store.state(), latency);
   });

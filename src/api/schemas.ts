@@ -6,7 +6,8 @@ import type {} from "@fastify/swagger"; // adds tags/summary to route schemas
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import type {} from "./services";
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+// Null first: with type coercion on (query strings need it), ajv would otherwise turn null into "".
+const Nullable = <T extends TSchema>(t: T) => Type.Union([Type.Null(), t]);
 
 export const ErrorResponse = Type.Object(
   {
@@ -27,6 +28,8 @@ export const errorResponses = {
   404: ErrorResponse,
   409: ErrorResponse,
   422: ErrorResponse,
+  500: ErrorResponse,
+  502: ErrorResponse,
 };
 
 export const RefParams = Type.Object({ ref: Type.String({ description: "id or name" }) });
@@ -197,6 +200,37 @@ export const Group = Type.Object({
   buckets: Type.String(),
   packets: Type.Number(),
   bytes: Type.Number(),
+});
+
+export const Topology = Type.Object({
+  hosts: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      backend: Type.String(),
+      address: Type.String(),
+      ovsdbConnected: Type.Boolean(),
+      openflowConnected: Type.Boolean(),
+      dpid: Type.Optional(Type.String()),
+      libvirtReachable: Type.Boolean(),
+    }),
+  ),
+  switches: Type.Array(Switch),
+  tunnels: Type.Array(
+    Type.Object({ id: Type.String(), fromHost: Type.String(), toHost: Type.String(), kind: Type.String(), remoteIp: Type.String(), up: Type.Boolean() }),
+  ),
+  vms: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      tenant: Type.String(),
+      host: Type.String(),
+      state: Type.String(),
+      nics: Type.Array(
+        Type.Object({ network: Type.String(), mac: Type.String(), ip: Type.Optional(Type.String()), netns: Type.Optional(Type.String()), portNo: Type.Optional(Type.Integer()) }),
+      ),
+    }),
+  ),
+  networks: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), tenant: Type.String(), subnet: Type.String() })),
 });
 
 // ---- trace ----

@@ -260,7 +260,7 @@ async function main(argv: string[]): Promise<void> {
     .option("--switches <list>", "switch counts to measure", (v) => list(v).map(num("switch count")), [1, 16])
     .option("--duration <seconds>", "length of one throughput round", num("duration"), 2)
     .option("--rounds <n>", "throughput rounds (the median is reported)", num("rounds"), 3)
-    .option("--window <n>", "PACKET_INs in flight per switch in throughput mode", num("window"), 64)
+    .option("--window <n>", "PACKET_INs in flight per switch in throughput mode", num("window"), 256)
     .option("--latency-duration <seconds>", "length of the latency run", num("latency duration"), 2)
     .option("--memory-switches <n>", "switches connected to vnet for the memory reading (0: skip)", (v) => Number(v), 1000)
     .option("--only <list>", "controllers to run", list, PEERS.map((p) => p.name))

@@ -9,6 +9,7 @@
 import { createServer as createTcpServer } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
+import { errorNames, messageTypeName } from "../../openflow";
 import type { ErrorMsg, FlowRemoved, PacketIn, PortStatus } from "../../openflow";
 import { createLogger } from "../log";
 import type { Logger } from "../log";
@@ -188,6 +189,10 @@ export class Controller implements ControllerApi, SessionHost {
   }
 
   unsolicitedError(session: Session, msg: ErrorMsg): void {
+    const names = errorNames(msg.errorType, msg.code);
+    // The start of the refused message rides in `data`: its type says what was refused.
+    const refused = msg.data.length >= 2 ? (messageTypeName(msg.data[1]!) ?? `type ${msg.data[1]}`) : "unknown";
+    session.logger.warn({ xid: msg.xid, error: `${names.type}/${names.code}`, refused }, "switch refused a message");
     this.emit("error", session, msg);
   }
 

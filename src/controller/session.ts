@@ -7,7 +7,7 @@
 //            └──────── bad HELLO, garbage, timeout, socket closed (from any state) ──────┘
 
 import type { Socket } from "node:net";
-import { decode, encode, Framer, OFP_VERSION, OFPET, OFPHFC } from "../../openflow";
+import { decode, encode, Framer, messageTypeName, OFP_VERSION, OFPET, OFPHFC } from "../../openflow";
 import type { ErrorMsg, FeaturesReply, MultipartReply, OfpMessage, RoleReply } from "../../openflow";
 import type { Logger } from "../log";
 import type {
@@ -95,6 +95,7 @@ export class Session implements Switch {
   private lastEchoSentAt = -Infinity;
   private readingPaused = false;
   private log: Logger;
+  private readonly baseLog: Logger;
   private featuresReply: FeaturesReply | undefined;
   private portTable: PortTable = new Map();
   private datapathId = 0n;
@@ -108,7 +109,8 @@ export class Session implements Switch {
     log: Logger,
   ) {
     this.peer = `${socket.remoteAddress ?? "local"}:${socket.remotePort ?? 0}`;
-    this.log = log.child({ peer: this.peer, dpid: null });
+    this.baseLog = log;
+    this.log = log.child({ peer: this.peer });
     this.connectedAt = this.lastReceivedAt = host.clock.now();
     this.writer = new BatchedWriter(socket, config.maxBacklogBytes, {
       onOverflow: (backlog) => this.shutdown(`switch is not reading: ${backlog} bytes of replies queued`, "warn"),
@@ -140,6 +142,11 @@ export class Session implements Switch {
   get connected(): boolean {
     return this.state !== "closed";
   }
+  /** This switch's logger: every line carries its datapath id (once known) and peer address. */
+  get logger(): Logger {
+    return this.log;
+  }
+
   get isUp(): boolean {
     return this.state === "up";
   }
@@ -225,12 +232,30 @@ export class Session implements Switch {
       this.receive(frame);
       if (this.isClosed()) return; // receive may have dropped the switch
     }
+    if (this.state !== "hello") this.checkPartialHeader(chunk);
     if (!this.readingPaused && this.writer.backlog > this.config.pauseReadAboveBytes) {
       // The switch sends faster than it reads our answers: stop reading until it catches up.
       this.readingPaused = true;
       this.socket.pause();
     }
   };
+
+  /**
+   * The framer holds an incomplete message until its announced length arrives, which for junk
+   * (say, "GET / HTTP" read as a 21,536-byte message) could take forever. Its first bytes are
+   * already here, though: a wrong version or an unknown type drops the peer at once.
+   */
+  private checkPartialHeader(chunk: Buffer): void {
+    const held = this.framer.buffered;
+    if (held === 0 || held > chunk.length) return; // nothing held, or its header was checked before
+    const start = chunk.length - held;
+    const version = chunk[start]!;
+    if (version !== OFP_VERSION) {
+      this.shutdown(`malformed OpenFlow stream: header of version ${version} after negotiating version ${OFP_VERSION}`, "warn");
+    } else if (held >= 2 && messageTypeName(chunk[start + 1]!) === undefined) {
+      this.shutdown(`malformed OpenFlow stream: unknown message type ${chunk[start + 1]}`, "warn");
+    }
+  }
 
   private receive(frame: Buffer): void {
     if (this.state === "hello") {
@@ -283,7 +308,7 @@ export class Session implements Switch {
       this.featuresReply = features;
       this.datapathId = features.datapathId;
       this.datapathHex = dpidToHex(features.datapathId);
-      this.log = this.log.child({ dpid: this.datapathHex });
+      this.log = this.baseLog.child({ dpid: this.datapathHex, peer: this.peer });
       this.send({ type: "set_config", flags: 0, missSendLen: this.config.missSendLen });
       // The PORT_DESC reply also confirms SET_CONFIG: a switch handles messages in order.
       const ports = await this.multipart({ kind: "port_desc" });

@@ -79,6 +79,11 @@ export class SqliteInventory implements InventoryStore {
     return row ? tokenFromRow(row) : undefined;
   }
 
+  tokenById(id: string): TokenRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM tokens WHERE id = ?").get(id) as TokenRow | undefined;
+    return row ? tokenFromRow(row) : undefined;
+  }
+
   listTokens(): TokenRecord[] {
     return (this.db.prepare("SELECT * FROM tokens ORDER BY created_at, id").all() as TokenRow[]).map(tokenFromRow);
   }

@@ -70,6 +70,7 @@ export interface InventoryStore {
   /** Stores only the hash of `secret`. */
   addToken(record: TokenRecord, secret: string): void;
   tokenBySecret(secret: string): TokenRecord | undefined;
+  tokenById(id: Id): TokenRecord | undefined;
   listTokens(): TokenRecord[];
   removeToken(id: Id): boolean;
 

@@ -14,7 +14,7 @@ import { mkdirSync, rmSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, tryRun, inNetns, type RunResult } from "./exec";
 import { startOvsdbServer, startVswitchd, killPidfile, killPid, readPid, isAlive, ovsPaths } from "./ovs";
-import { planLab, checkLabName, overlaps, mgmtBlock, type LabPlan, type HostPlan } from "./plan";
+import { planLab, checkLabName, overlaps, mgmtBlock, UNDERLAY_MTU, type LabPlan, type HostPlan, type UnderlayMode } from "./plan";
 import {
   readState,
   writeState,
@@ -32,6 +32,8 @@ import { connectVswitch, ensureBridge, ensurePort, waitForOfport } from "../ovsd
 export interface LabUpOptions {
   name: string;
   hosts?: number;
+  /** Where the underlay address lives (default "ovs": on br-phy). See UnderlayMode. */
+  underlay?: UnderlayMode;
   /** Marks a lab made by a test fixture (removable once its process is gone). */
   temporary?: boolean;
   /** Progress lines (the CLI prints them). */
@@ -66,7 +68,7 @@ export async function labUp(options: LabUpOptions): Promise<Lab> {
   const slot = reserveSlot(options.name, runRoot(), (k) => !foreign.some((r) => overlaps(r, mgmtBlock(k))));
   let plan: LabPlan;
   try {
-    plan = planLab(options.name, slot, hostCount);
+    plan = planLab(options.name, slot, hostCount, options.underlay ?? "ovs");
   } catch (err) {
     releaseSlots(options.name);
     throw err;
@@ -143,22 +145,22 @@ async function buildLinks(plan: LabPlan): Promise<void> {
     );
   }
   await ipBatch(undefined, links);
-  const segment = (withGateway: boolean): string[] => [
+  const segment = (withGateway: boolean, mtu?: number): string[] => [
     "link set lo up",
     `link add br0 type bridge`,
     ...(withGateway ? [`addr add ${plan.gateway}/${plan.prefixLength} dev br0`] : []),
+    ...plan.hosts.map((h) => `link set ${h.segmentPortName} ${mtu ? `mtu ${mtu} ` : ""}master br0 up`),
     `link set br0 up`,
-    ...plan.hosts.map((h) => `link set ${h.segmentPortName} master br0 up`),
   ];
   await Promise.all([
-    ipBatch(plan.underlayNetns, segment(false)),
+    ipBatch(plan.underlayNetns, segment(false, UNDERLAY_MTU)),
     ipBatch(plan.lanNetns, segment(true)),
     ...plan.hosts.map((h) =>
       ipBatch(h.netns, [
         "link set lo up",
         `addr add ${h.mgmtAddress}/${plan.prefixLength} dev ${h.mgmtIface}`,
         `link set ${h.mgmtIface} up`,
-        `link set ${h.underlayIface} up`,
+        `link set ${h.underlayIface} mtu ${UNDERLAY_MTU} up`,
         `link set ${h.uplinkIface} up`,
       ]),
     ),
@@ -179,6 +181,10 @@ async function startHost(plan: LabPlan, h: HostPlan, hs: HostState, lab: Lab): P
     systemId: h.systemId,
   });
   hs.pids.ovsVswitchd = await startVswitchd({ dir: hs.runDir, netns: h.netns });
+  if (h.underlayDevice === "underlay") {
+    await ipBatch(h.netns, [`addr add ${h.underlayAddress}/${plan.prefixLength} dev ${h.underlayIface}`]);
+    return;
+  }
   // Configure through the management link, the way vnet reaches real hosts.
   const client = await lab.client(h.name);
   await ensureBridge(client, {
@@ -189,6 +195,7 @@ async function startHost(plan: LabPlan, h: HostPlan, hs: HostState, lab: Lab): P
     externalIds: { "vnet-lab": "underlay" },
   });
   await ensurePort(client, "br-phy", { name: h.underlayIface });
+  await ensurePort(client, "br-phy", { name: "br-phy", mtuRequest: UNDERLAY_MTU });
   await waitForOfport(client, "br-phy");
   await ipBatch(h.netns, [
     `addr add ${h.underlayAddress}/${plan.prefixLength} dev br-phy`,
@@ -300,6 +307,7 @@ export interface HostStatus {
   netns: string;
   mgmtAddress: string;
   underlayAddress: string;
+  underlayDevice: string;
   uplink: string;
   ovsdbTarget: string;
   pids: { ovsdbServer?: number; ovsVswitchd?: number };
@@ -314,6 +322,7 @@ export interface LabStatus {
   controllerTarget: string;
   mgmtCidr: string;
   underlayCidr: string;
+  underlay: UnderlayMode;
   lan: { netns: string; cidr: string; gateway: string; dhcpRange: [string, string]; dnsmasqPid?: number; dnsmasqAlive: boolean };
   underlayNetns: string;
   hosts: HostStatus[];
@@ -330,6 +339,7 @@ export function labStatus(state: LabState): LabStatus {
     controllerTarget: p.controllerTarget,
     mgmtCidr: p.mgmtCidr,
     underlayCidr: p.underlayCidr,
+    underlay: p.underlay,
     lan: {
       netns: p.lanNetns,
       cidr: p.lanCidr,
@@ -346,6 +356,7 @@ export function labStatus(state: LabState): LabStatus {
         netns: h.netns,
         mgmtAddress: h.mgmtAddress,
         underlayAddress: h.underlayAddress,
+        underlayDevice: h.underlayDevice,
         uplink: h.uplinkIface,
         ovsdbTarget: h.ovsdbTarget,
         pids,

@@ -4,7 +4,8 @@
 // each of the three ranges, so eight labs can run side by side without overlapping anywhere:
 //   198.51.100.0/24   management: the root-side bridge (.1 of the block: where a controller
 //                     listens) and one address per host, the only subnet the root namespace sees
-//   192.0.2.0/24      underlay: one address per host, on its br-phy, for tunnels between hosts
+//   192.0.2.0/24      underlay: one address per host, for tunnels between hosts (on br-phy, or on
+//                     the underlay veth itself in a "kernel" underlay lab)
 //   203.0.113.0/24    site LAN: gateway (.1 of the block) and dnsmasq's DHCP pool
 // Management is the one block the root namespace routes, so it avoids 192.0.2.0/24, which test
 // machines may use for their own uplink; reservation also skips any slot whose management block
@@ -23,6 +24,11 @@ export const MGMT_NET = "198.51.100";
 export const UNDERLAY_NET = "192.0.2";
 export const LAN_NET = "203.0.113";
 export const OVSDB_PORT = 6640;
+/**
+ * Jumbo MTU on the underlay: VXLAN/Geneve add 50+ bytes, so with 1500 everywhere a full-size
+ * endpoint packet no longer fits once encapsulated and TCP stalls while ping still works.
+ */
+export const UNDERLAY_MTU = 9000;
 /** The port a controller for a lab listens on by convention (OpenFlow's IANA port). */
 export const CONTROLLER_PORT = 6653;
 
@@ -42,6 +48,12 @@ export interface HostPlan {
   mgmtAddress: string;
   underlayIface: "underlay";
   underlayAddress: string;
+  /**
+   * Device holding the underlay address: "br-phy" (OVS internal port; OVS userspace tunnels need
+   * it, kernel VXLAN works over it too) or "underlay" (the veth itself, "kernel" underlay labs).
+   * Use it as `dev` of a kernel VXLAN device.
+   */
+  underlayDevice: "br-phy" | "underlay";
   /** MAC for br-phy's internal port: must differ from the underlay veth's (lab-notes). */
   underlayMac: string;
   /** Uplink to the site LAN: in the host namespace, up, no address (a provider bridge takes it). */
@@ -52,8 +64,17 @@ export interface HostPlan {
   systemId: string;
 }
 
+/**
+ * "ovs": the underlay veth is a port of an OVS bridge br-phy whose internal port has the address
+ * (what OVS userspace tunnels need; kernel VXLAN also works over it, through OVS).
+ * "kernel": the address is on the veth and there is no br-phy: kernel VXLAN at kernel speed, for
+ * Linux-bridge hosts; OVS userspace tunnels do not work on such a host.
+ */
+export type UnderlayMode = "ovs" | "kernel";
+
 export interface LabPlan {
   name: string;
+  underlay: UnderlayMode;
   slot: number;
   prefixLength: 27;
   rootBridge: string;
@@ -92,12 +113,13 @@ function addr(net: string, slot: number, offset: number): string {
   return `${net}.${slot * SLOT_SIZE + offset}`;
 }
 
-export function planLab(name: string, slot: number, hostCount: number): LabPlan {
+export function planLab(name: string, slot: number, hostCount: number, underlay: UnderlayMode = "ovs"): LabPlan {
   checkLabName(name);
   if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) throw new LabPlanError(`bad slot ${slot}`);
   if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > MAX_HOSTS) {
     throw new LabPlanError(`bad host count ${hostCount}: 1-${MAX_HOSTS}`);
   }
+  if (underlay !== "ovs" && underlay !== "kernel") throw new LabPlanError(`bad underlay "${String(underlay)}": ovs or kernel`);
   const prefix = `lb-${name}-`;
   const hosts: HostPlan[] = [];
   for (let i = 1; i <= hostCount; i++) {
@@ -111,6 +133,7 @@ export function planLab(name: string, slot: number, hostCount: number): LabPlan 
       mgmtAddress,
       underlayIface: "underlay",
       underlayAddress: addr(UNDERLAY_NET, slot, i),
+      underlayDevice: underlay === "ovs" ? "br-phy" : "underlay",
       // Locally administered unicast: 02:<slot>:<host>...
       underlayMac: `02:6c:62:${hex(slot)}:${hex(i)}:01`,
       uplinkIface: "uplink",
@@ -122,6 +145,7 @@ export function planLab(name: string, slot: number, hostCount: number): LabPlan 
   const controllerAddress = addr(MGMT_NET, slot, 1);
   return {
     name,
+    underlay,
     slot,
     prefixLength: 27,
     rootBridge: `lb-${name}`,

@@ -2,6 +2,7 @@
 // address of the pool), so the same model always yields the same addresses.
 
 import { broadcastOf, formatIpv4, hostMask, parseCidr, parseIpv4 } from "../packet/addr";
+import { portIndex } from "./port-index";
 import type { Ipv4, Network, NetworkModel } from "./types";
 
 /** Bounds of the addresses a port may hold in a network: not the network or broadcast address. */
@@ -62,14 +63,9 @@ export function serviceMac(network: Network): string | null {
 
 /** Addresses already taken in a network: the gateway (or DHCP server address) and every port's. */
 export function takenAddresses(model: NetworkModel, network: Network): Set<number> {
-  const taken = new Set<number>();
+  const taken = portIndex(model.ports).addressesIn(network.id);
   for (const reserved of [network.gateway, dhcpServerIp(network)]) {
     const ip = reserved ? parseIpv4(reserved) : null;
-    if (ip !== null) taken.add(ip);
-  }
-  for (const port of model.ports) {
-    if (port.networkId !== network.id || port.ip === null) continue;
-    const ip = parseIpv4(port.ip);
     if (ip !== null) taken.add(ip);
   }
   return taken;

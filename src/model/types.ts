@@ -58,6 +58,11 @@ export interface Network {
   dns: Ipv4[];
   /** DHCP lease time in seconds (option 51); null = the default of `DEFAULT_LEASE_SECONDS`. */
   leaseSeconds?: number | null;
+  /**
+   * Interface MTU handed out by DHCP (option 26), e.g. 1450 so that VXLAN-encapsulated frames fit
+   * a 1500-byte underlay; null = none given (the guest keeps its own).
+   */
+  mtu?: number | null;
 }
 
 export const DEFAULT_LEASE_SECONDS = 3600;
@@ -158,6 +163,9 @@ export type ModelChange =
   | { op: "update_host"; host: Host }
   | { op: "remove_host"; id: Id }
   | { op: "add_port"; port: PortInput }
+  /** Change a port (move it to another host, give it a fixed address ...). An omitted ip keeps
+   *  the current address when the port stays in its network, else allocates a new one. */
+  | { op: "update_port"; port: PortInput }
   | { op: "remove_port"; id: Id }
   | { op: "set_settings"; settings: ModelSettings };
 

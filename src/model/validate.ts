@@ -7,6 +7,7 @@
 
 import { broadcastOf, isUnicastMac, normaliseMac, parseCidr, parseIpv4, prefixContains } from "../packet/addr";
 import { SERVICE_MAC_PREFIX, allocateIp, dhcpServerIp } from "./ipam";
+import { handOnIndex, portIndex } from "./port-index";
 import type {
   Host,
   Id,
@@ -31,6 +32,9 @@ export const PREFIX_MIN = 8;
 export const PREFIX_MAX = 30;
 export const LEASE_MIN_SECONDS = 60;
 export const LEASE_MAX_SECONDS = 365 * 24 * 3600;
+/** RFC 2132 §5.1: the smallest legal interface MTU is 68; 9216 covers jumbo frames. */
+export const MTU_MIN = 68;
+export const MTU_MAX = 9216;
 const IFNAMSIZ = 15;
 
 /** Collects errors for one object; `path` prefixes keep messages pointing at the field. */
@@ -138,6 +142,10 @@ export function validateNetwork(
   if (lease !== undefined && lease !== null && (!isInteger(lease) || lease < LEASE_MIN_SECONDS || lease > LEASE_MAX_SECONDS)) {
     e.add("out_of_range", "leaseSeconds", `lease time must be an integer from ${LEASE_MIN_SECONDS} to ${LEASE_MAX_SECONDS} seconds`);
   }
+  const mtu = network.mtu;
+  if (mtu !== undefined && mtu !== null && (!isInteger(mtu) || mtu < MTU_MIN || mtu > MTU_MAX)) {
+    e.add("out_of_range", "mtu", `MTU must be an integer from ${MTU_MIN} to ${MTU_MAX}`);
+  }
   return e.list;
 }
 
@@ -218,8 +226,8 @@ function checkAddressesInSubnet(
     }
   }
   // Ports already on the network (an update) must still fit the new addressing.
-  for (const port of model.ports) {
-    if (port.networkId !== network.id || port.ip === null) continue;
+  for (const port of portIndex(model.ports).inNetwork(network.id)) {
+    if (port.ip === null) continue;
     const ip = parseIpv4(port.ip);
     if (ip === null) continue;
     if (!usable(ip)) {
@@ -237,7 +245,7 @@ function checkAddressesInSubnet(
   }
   if (network.kind === "overlay") {
     // A provider port without a known address is only possible on provider networks.
-    const external = model.ports.find((p) => p.networkId === network.id && p.ip === null);
+    const external = [...portIndex(model.ports).inNetwork(network.id)].find((p) => p.ip === null);
     if (external) e.add("conflict", "kind", `port ${external.id} has no address (site DHCP): the network must stay a provider network`);
   }
 }
@@ -289,8 +297,8 @@ export function validateHost(model: NetworkModel, host: Host, mode: "add" | "upd
       e.add("invalid_format", "uplink", `"${String(uplink)}" is not an interface name (1-${IFNAMSIZ} characters, no spaces, '/' or ':')`);
     }
   } else if (mode === "update") {
-    const providerPort = model.ports.find(
-      (p) => p.hostId === host.id && findById(model.networks, p.networkId)?.kind === "provider",
+    const providerPort = [...portIndex(model.ports).onHost(host.id)].find(
+      (p) => findById(model.networks, p.networkId)?.kind === "provider",
     );
     if (providerPort) e.add("in_use", "uplink", `port ${providerPort.id} on a provider network needs this host's uplink`);
   }
@@ -308,7 +316,7 @@ export function validateHost(model: NetworkModel, host: Host, mode: "add" | "upd
  * (fixed as given; allocated by the IPAM on overlay networks; left to the site's DHCP on provider
  * networks when none is given).
  */
-export function resolvePort(model: NetworkModel, input: PortInput): Result<Port> {
+export function resolvePort(model: NetworkModel, input: PortInput, previous?: Port): Result<Port> {
   if (typeof input !== "object" || input === null) {
     return { ok: false, errors: [{ code: "required", path: "port", message: "a port object is required" }] };
   }
@@ -323,7 +331,10 @@ export function resolvePort(model: NetworkModel, input: PortInput): Result<Port>
     vmId: input.vmId ?? null,
   };
   let port: Port;
-  if (input.ip !== undefined && input.ip !== null) {
+  if ((input.ip === undefined || input.ip === null) && previous && previous.networkId === input.networkId) {
+    // An update that does not mention the address keeps it, and how it was assigned.
+    port = { ...base, ip: previous.ip, ipAssignment: previous.ipAssignment };
+  } else if (input.ip !== undefined && input.ip !== null) {
     port = { ...base, ip: input.ip, ipAssignment: "fixed" };
   } else if (network?.kind === "provider") {
     port = { ...base, ip: null, ipAssignment: "external" };
@@ -334,18 +345,22 @@ export function resolvePort(model: NetworkModel, input: PortInput): Result<Port>
     }
     port = { ...base, ip: ip ?? "", ipAssignment: "allocated" };
   }
-  const errors = validatePort(model, port);
+  const errors = validatePort(model, port, previous ? "update" : "add");
   return errors.length ? { ok: false, errors } : { ok: true, value: port };
 }
 
-/** Checks a model port against the model (without the port itself). */
-export function validatePort(model: NetworkModel, port: Port): ValidationError[] {
+/**
+ * Checks a model port against the model: "add" refuses an id already there; "update" checks the
+ * port against every other port (its own current version excepted).
+ */
+export function validatePort(model: NetworkModel, port: Port, mode: "add" | "update" = "add"): ValidationError[] {
+  const ports = portIndex(model.ports);
   const e = new Errors();
   if (typeof port !== "object" || port === null) {
     e.add("required", "port", "a port object is required");
     return e.list;
   }
-  if (requireString(e, port.id, "id", "port id") && findById(model.ports, port.id)) {
+  if (requireString(e, port.id, "id", "port id") && mode === "add" && ports.get(port.id)) {
     e.add("duplicate", "id", `a port with id "${port.id}" already exists`);
   }
   let network: Network | undefined;
@@ -368,12 +383,12 @@ export function validatePort(model: NetworkModel, port: Port): ValidationError[]
   } else if (mac.startsWith(SERVICE_MAC_PREFIX)) {
     e.add("invalid_format", "mac", `${mac} is in ${SERVICE_MAC_PREFIX}00:00:00/24, reserved for vnet's DHCP service`);
   } else if (network) {
-    const clash = model.ports.find((p) => p.networkId === network!.id && p.mac === mac && p.id !== port.id);
-    if (clash) e.add("duplicate", "mac", `MAC ${mac} is already port ${clash.id}'s in network "${network.name}"`);
+    const clash = ports.withMac(network.id, mac);
+    if (clash && clash.id !== port.id) e.add("duplicate", "mac", `MAC ${mac} is already port ${clash.id}'s in network "${network.name}"`);
   }
   if (requireString(e, port.ifaceId, "ifaceId", "iface-id")) {
-    const clash = model.ports.find((p) => p.ifaceId === port.ifaceId && p.id !== port.id);
-    if (clash) e.add("duplicate", "ifaceId", `iface-id "${port.ifaceId}" already binds port ${clash.id}`);
+    const clash = ports.withIfaceId(port.ifaceId);
+    if (clash && clash.id !== port.id) e.add("duplicate", "ifaceId", `iface-id "${port.ifaceId}" already binds port ${clash.id}`);
   }
   if (network) checkPortAddress(e, model, network, port);
   return e.list;
@@ -409,8 +424,8 @@ function checkPortAddress(e: Errors, model: NetworkModel, network: Network, port
     e.add("conflict", "ip", `${port.ip} is reserved for the DHCP server of network "${network.name}" (it has no gateway)`);
     return;
   }
-  const clash = model.ports.find((p) => p.networkId === network.id && p.ip === port.ip && p.id !== port.id);
-  if (clash) {
+  const clash = portIndex(model.ports).withIp(network.id, port.ip);
+  if (clash && clash.id !== port.id) {
     e.add("duplicate", "ip", `${port.ip} is already port ${clash.id}'s in network "${network.name}"`);
     return;
   }
@@ -468,7 +483,7 @@ export function applyChange(model: NetworkModel, change: ModelChange): Result<Ne
     }
     case "remove_network": {
       if (!findById(model.networks, change.id)) return notFound("network", change.id);
-      const port = model.ports.find((p) => p.networkId === change.id);
+      const [port] = portIndex(model.ports).inNetwork(change.id);
       if (port) return fail([{ code: "in_use", path: "id", message: `network "${change.id}" still has port ${port.id}` }]);
       return ok({ ...model, networks: model.networks.filter((n) => n.id !== change.id) });
     }
@@ -482,17 +497,35 @@ export function applyChange(model: NetworkModel, change: ModelChange): Result<Ne
     }
     case "remove_host": {
       if (!findById(model.hosts, change.id)) return notFound("host", change.id);
-      const port = model.ports.find((p) => p.hostId === change.id);
+      const [port] = portIndex(model.ports).onHost(change.id);
       if (port) return fail([{ code: "in_use", path: "id", message: `host "${change.id}" still has port ${port.id}` }]);
       return ok({ ...model, hosts: model.hosts.filter((h) => h.id !== change.id) });
     }
     case "add_port": {
       const resolved = resolvePort(model, change.port);
-      return resolved.ok ? ok({ ...model, ports: [...model.ports, resolved.value] }) : fail(resolved.errors);
+      if (!resolved.ok) return fail(resolved.errors);
+      const ports = [...model.ports, resolved.value];
+      handOnIndex(model.ports, ports, (index) => index.add(resolved.value));
+      return ok({ ...model, ports });
+    }
+    case "update_port": {
+      const previous = typeof change.port?.id === "string" ? portIndex(model.ports).get(change.port.id) : undefined;
+      if (!previous) return notFound("port", change.port?.id);
+      const resolved = resolvePort(model, change.port, previous);
+      if (!resolved.ok) return fail(resolved.errors);
+      const ports = model.ports.map((p) => (p.id === previous.id ? resolved.value : p));
+      handOnIndex(model.ports, ports, (index) => {
+        index.remove(previous);
+        index.add(resolved.value);
+      });
+      return ok({ ...model, ports });
     }
     case "remove_port": {
-      if (!findById(model.ports, change.id)) return notFound("port", change.id);
-      return ok({ ...model, ports: model.ports.filter((p) => p.id !== change.id) });
+      const previous = portIndex(model.ports).get(change.id);
+      if (!previous) return notFound("port", change.id);
+      const ports = model.ports.filter((p) => p.id !== change.id);
+      handOnIndex(model.ports, ports, (index) => index.remove(previous));
+      return ok({ ...model, ports });
     }
     case "set_settings": {
       const errors = validateSettings(change.settings);
@@ -536,10 +569,14 @@ export function validateModel(model: NetworkModel): ValidationError[] {
   const r = applyChanges({ tenants: [], networks: [], hosts: [], ports: [], settings: model.settings }, changes);
   if (!r.ok) return r.errors;
   let current = r.value;
+  // One index carried along, so the whole check stays linear in the number of ports.
+  const ports: Port[] = [];
+  const index = portIndex(ports);
   for (const [i, port] of model.ports.entries()) {
-    const errors = validatePort(current, port);
+    const errors = validatePort({ ...current, ports }, port);
     if (errors.length) return errors.map((err) => ({ ...err, path: `ports[${i}].${err.path}` }));
-    current = { ...current, ports: [...current.ports, port] };
+    ports.push(port);
+    index.add(port);
   }
   return [];
 }

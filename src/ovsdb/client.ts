@@ -13,7 +13,7 @@ import { JsonRpcConnection, RpcError, ConnectionClosedError } from "./jsonrpc";
 import { parseTarget, openTarget, formatTarget, type Target, type TlsFiles } from "./target";
 import { parseSchema, checkSchemaVersion, checkSchemaHas, type DatabaseSchema } from "./schema";
 import { Replica, type RowChange } from "./replica";
-import { TransactionBuilder, type Operation } from "./ops";
+import { TransactionBuilder, type Condition, type Operation } from "./ops";
 import { interpretResults, TransactionError, type CommitResult } from "./results";
 import { step, initialSession, DEFAULT_BACKOFF, type Backoff, type SessionEvent, type SessionSnapshot, type SessionState } from "./session";
 
@@ -30,6 +30,12 @@ export interface OvsdbClientOptions {
   /** Send an echo when nothing arrived for this long; drop the connection if still silent. 0 = off. */
   probeIntervalMs?: number;
   connectTimeoutMs?: number;
+  /**
+   * monitor_cond conditions per table (RFC 7047 where-clauses): only matching rows are replicated;
+   * a row that stops matching arrives as a delete. Ignored by the plain "monitor" fallback, which
+   * replicates every row.
+   */
+  where?: Record<string, Condition[]>;
   /** "monitor_cond" (default; falls back to "monitor" if unknown) or force RFC 7047 "monitor". */
   monitorMethod?: "monitor_cond" | "monitor";
   /** How long `commit` waits for its inserted rows to show up in the replica. */
@@ -80,6 +86,8 @@ export class OvsdbClient {
   /** Bumped per connection, so late callbacks of a dead connection are ignored. */
   private generation = 0;
   lastError: Error | null = null;
+  /** Counts replica changes, so a retry knows whether fresher data already arrived. */
+  private changeSeq = 0;
 
   constructor(readonly options: OvsdbClientOptions) {
     this.target = parseTarget(options.target);
@@ -258,7 +266,10 @@ export class OvsdbClient {
       try {
         if (this.options.monitorMethod === "monitor") throw new RpcError("monitor_cond", "not requested");
         const requests: Record<string, unknown> = {};
-        for (const t of Object.keys(this.options.tables)) requests[t] = [{ columns: columns(t) }];
+        for (const t of Object.keys(this.options.tables)) {
+          const where = this.options.where?.[t];
+          requests[t] = [where ? { columns: columns(t), where } : { columns: columns(t) }];
+        }
         initial = await conn.request("monitor_cond", [this.database, "vnet", requests]);
         this.monitorFormat = "update2";
       } catch (err) {
@@ -272,6 +283,7 @@ export class OvsdbClient {
       if (generation !== this.generation) return;
       const changes = replica.reset(initial, this.monitorFormat);
       this.replicaValue = replica;
+      this.changeSeq++;
       for (const lock of this.wantedLocks) void this.requestLock("lock", lock).catch(() => undefined);
       this.startProbes(conn, generation);
       this.dispatch({ type: "monitoring" });
@@ -309,6 +321,7 @@ export class OvsdbClient {
     if (method === "update" || method === "update2") {
       if (!this.replicaValue) return;
       const changes = this.replicaValue.apply(params[1], method);
+      this.changeSeq++;
       if (changes.length > 0) this.emit("change", { changes, resync: false });
     } else if (method === "locked" && typeof params[0] === "string") {
       this.heldLocks.add(params[0]);
@@ -381,11 +394,13 @@ export class OvsdbClient {
     for (let i = 0; i < attempts; i++) {
       try {
         await this.ready(this.options.connectTimeoutMs ?? 10_000);
+        const builtAt = this.changeSeq;
         const result = await this.commit(build);
         if (result.status === "success") return result;
         if (result.status !== "try-again") throw new TransactionError(result);
         last = result;
-        await this.nextChange(500);
+        // Rebuild at once if the change that defeated the verification is already in the replica.
+        if (this.changeSeq === builtAt) await this.nextChange(500);
       } catch (err) {
         if (!(err instanceof ConnectionClosedError)) throw err;
         lastErr = err;

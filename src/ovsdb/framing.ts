@@ -52,7 +52,21 @@ export class JsonStreamFramer {
     const out: string[] = [];
     // Start of the current value inside `bytes`, or -1 when it began in an earlier chunk.
     let start = this.depth > 0 ? 0 : -1;
+    // Inside strings (most of the bytes) jump straight to the next quote or backslash; the next
+    // position of each is cached per chunk so a long chunk is searched once, not once per string.
+    let nextQuote = -2;
+    let nextBackslash = -2;
     for (let i = 0; i < bytes.length; i++) {
+      if (this.inString && !this.escaped) {
+        if (nextQuote !== -1 && nextQuote < i) nextQuote = bytes.indexOf(QUOTE, i);
+        if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = bytes.indexOf(BACKSLASH, i);
+        const stop = nextQuote === -1 ? nextBackslash : nextBackslash === -1 ? nextQuote : Math.min(nextQuote, nextBackslash);
+        if (stop === -1) {
+          i = bytes.length - 1;
+          break;
+        }
+        i = stop;
+      }
       const b = bytes[i]!;
       if (this.depth === 0) {
         if (isWhitespace(b)) continue;

@@ -19,7 +19,7 @@ export const VSWITCH_TABLES = {
   Open_vSwitch: ["bridges", "external_ids", "other_config", "ovs_version", "db_version", "datapath_types", "iface_types", "cur_cfg", "next_cfg"],
   Bridge: ["name", "ports", "datapath_type", "fail_mode", "protocols", "controller", "other_config", "external_ids", "datapath_id"],
   Port: ["name", "interfaces", "tag", "trunks", "vlan_mode", "external_ids"],
-  Interface: ["name", "type", "options", "external_ids", "ofport", "ofport_request", "error", "mac_in_use", "link_state", "admin_state"],
+  Interface: ["name", "type", "options", "external_ids", "ofport", "ofport_request", "mtu_request", "mtu", "error", "mac_in_use", "link_state", "admin_state"],
   Controller: ["target", "inactivity_probe", "max_backoff", "is_connected", "connection_mode"],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -242,6 +242,8 @@ export interface PortSpec {
   interfaceExternalIds?: Record<string, string>;
   portExternalIds?: Record<string, string>;
   ofportRequest?: number;
+  /** Interface mtu_request (OVS sets the device MTU; internal ports follow it). */
+  mtuRequest?: number;
 }
 
 function checkVlan(v: number): void {
@@ -259,15 +261,21 @@ export async function ensurePort(client: OvsdbClient, bridgeName: string, spec: 
   if (spec.ofportRequest !== undefined && (!Number.isInteger(spec.ofportRequest) || spec.ofportRequest < 1 || spec.ofportRequest > 65279)) {
     throw new VswitchError(`bad ofport_request ${spec.ofportRequest}: 1-65279`);
   }
+  if (spec.mtuRequest !== undefined && (!Number.isInteger(spec.mtuRequest) || spec.mtuRequest < 68 || spec.mtuRequest > 65535)) {
+    throw new VswitchError(`bad mtu_request ${spec.mtuRequest}: 68-65535`);
+  }
   let uuid = "";
   let changed = false;
   const result = await client.run((txn, replica) => {
     const bridge = findBridge(replica, bridgeName);
     if (!bridge) throw new VswitchError(`no bridge ${bridgeName}`);
     const existing = findPort(replica, spec.name);
-    const ifaceColumns: Record<string, Value> = { type: spec.type ?? "" };
+    // An existing interface keeps its type unless one is asked for (e.g. a bridge's internal port).
+    const ifaceColumns: Record<string, Value> = {};
+    if (spec.type !== undefined || !existing) ifaceColumns.type = spec.type ?? "";
     if (spec.options) ifaceColumns.options = toMap(spec.options);
     if (spec.ofportRequest !== undefined) ifaceColumns.ofport_request = [spec.ofportRequest];
+    if (spec.mtuRequest !== undefined) ifaceColumns.mtu_request = [spec.mtuRequest];
     const portColumns: Record<string, Value> = {};
     if (spec.tag !== undefined) portColumns.tag = spec.tag === null ? [] : [spec.tag];
     if (spec.trunks !== undefined) portColumns.trunks = [...spec.trunks];

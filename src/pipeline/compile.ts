@@ -48,12 +48,17 @@ export function compile(model: NetworkModel, hostId: string, wiring: SwitchWirin
   flows.push(...tableMissFlows());
   flows.push(...hostGuardFlows(model, wiring));
 
-  const localPorts = model.ports.filter((p) => p.hostId === hostId && wiring.vmPorts[p.id] !== undefined);
-  const networkIds = [...new Set(localPorts.map((p) => p.networkId))].sort();
-  for (const networkId of networkIds) {
-    const network = model.networks.find((n) => n.id === networkId);
-    if (!network) continue;
-    compileNetwork({ model, host, network, wiring, flows, groups, problems });
+  // Ports grouped by network once: compile stays linear in the size of the model.
+  const byNetwork = new Map<string, Port[]>();
+  for (const p of model.ports) {
+    const list = byNetwork.get(p.networkId);
+    if (list) list.push(p);
+    else byNetwork.set(p.networkId, [p]);
+  }
+  const networksHere = new Set(model.ports.filter((p) => p.hostId === hostId && wiring.vmPorts[p.id] !== undefined).map((p) => p.networkId));
+  const networks = model.networks.filter((n) => networksHere.has(n.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const network of networks) {
+    compileNetwork({ host, network, members: byNetwork.get(network.id) ?? [], wiring, flows, groups, problems });
   }
   return { flows, groups, problems };
 }
@@ -89,9 +94,10 @@ function hostGuardFlows(model: NetworkModel, wiring: SwitchWiring): DesiredFlow[
 }
 
 interface NetworkContext {
-  model: NetworkModel;
   host: Host;
   network: Network;
+  /** Every port of the network, on every host. */
+  members: readonly Port[];
   wiring: SwitchWiring;
   flows: DesiredFlow[];
   groups: DesiredGroup[];
@@ -107,9 +113,8 @@ interface RemoteExit {
 }
 
 function compileNetwork(ctx: NetworkContext): void {
-  const { model, host, network, wiring, flows, groups, problems } = ctx;
+  const { host, network, members, wiring, flows, groups, problems } = ctx;
   const key = BigInt(networkKey(network));
-  const members = model.ports.filter((p) => p.networkId === network.id);
   const local = members.filter((p) => p.hostId === host.id && wiring.vmPorts[p.id] !== undefined);
   const remote = members.filter((p) => p.hostId !== host.id);
   const netCookie = (role: Parameters<typeof makeCookie>[1]) => makeCookie("network", role, network.id);

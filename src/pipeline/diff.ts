@@ -21,6 +21,7 @@ import {
   OFPP,
   OFP_NO_BUFFER,
   OXM_BY_NAME,
+  OXM_FIELDS,
   type Action,
   type BarrierRequest,
   type Bucket,
@@ -62,11 +63,13 @@ function toBig(v: unknown): bigint | null {
 }
 
 function fieldValue(name: string, v: unknown): string {
+  // Fast path: the codec gives every field one JS type (MACs lower-case, IPv4 dotted), so an
+  // unmasked value compares as text; only masks need arithmetic.
+  if (typeof v === "number") return v.toString(16);
+  if (typeof v === "bigint") return v.toString(16);
+  if (typeof v === "string") return v.toLowerCase();
   const isMasked = typeof v === "object" && v !== null && "mask" in v && "value" in v;
-  if (!isMasked) {
-    const b = toBig(v);
-    return b === null ? JSON.stringify(v) : b.toString(16);
-  }
+  if (!isMasked) return JSON.stringify(v);
   const { value, mask } = v as { value: unknown; mask: unknown };
   const bv = toBig(value);
   const bm = toBig(mask);
@@ -74,18 +77,64 @@ function fieldValue(name: string, v: unknown): string {
   const field = OXM_BY_NAME[name];
   const full = field ? (1n << BigInt(field.bytes * 8)) - 1n : -1n;
   const bitsFull = field ? (1n << BigInt(field.bits)) - 1n : -1n;
-  if (bm === full || bm === bitsFull) return bv.toString(16);
+  // A full mask is no mask: print the value the way the fast path above does.
+  if (bm === full || bm === bitsFull) return fieldValue(name, value);
   return `${(bv & bm).toString(16)}/${bm.toString(16)}`;
 }
 
+// Canonical texts are cached by object: flows of a DesiredState (and the FlowStats asActual makes
+// from them) share their match and instruction objects, so a diff after a model change only pays
+// for the flows that are new.
+const MATCH_TEXT = new WeakMap<object, string>();
+const INSTRUCTION_TEXT = new WeakMap<object, string>();
+
 export function canonicalMatch(match: Match): string {
+  const cached = MATCH_TEXT.get(match);
+  if (cached !== undefined) return cached;
   const m = match as Record<string, unknown>;
   const keys = Object.keys(m).filter((k) => m[k] !== undefined && k !== "experimenter").sort();
-  return keys.map((k) => `${k}=${fieldValue(k, m[k])}`).join(",");
+  const text = keys.map((k) => `${k}=${fieldValue(k, m[k])}`).join(",");
+  MATCH_TEXT.set(match, text);
+  return text;
+}
+
+/**
+ * Open vSwitch reports NXAST_REG_MOVE with the legacy NXM headers of the fields (NXM_OF_ETH_SRC,
+ * NXM_NX_ARP_SHA ...) even when it was sent OXM headers; a codec that does not know those headers
+ * hands the action over as raw experimenter bytes. Both forms are reduced to the same text here.
+ */
+const LEGACY_NXM: Record<string, string> = {
+  "0/1": "eth_dst", "0/2": "eth_src", "0/3": "eth_type", "0/6": "ip_proto", "0/7": "ipv4_src", "0/8": "ipv4_dst",
+  "0/11": "udp_src", "0/12": "udp_dst", "0/15": "arp_op", "0/16": "arp_spa", "0/17": "arp_tpa",
+  "1/16": "tunnel_id", "1/17": "arp_sha", "1/18": "arp_tha",
+  ...Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`1/${i}`, `reg${i}`])),
+};
+const NX_VENDOR_ID = 0x2320;
+const NXAST_REG_MOVE = 6;
+
+function nxmName(header: number): string {
+  const oxmClass = header >>> 16;
+  const field = (header >>> 9) & 0x7f;
+  const known = OXM_FIELDS.find((f) => f.oxmClass === oxmClass && f.code === field);
+  return LEGACY_NXM[`${oxmClass}/${field}`] ?? known?.name ?? `0x${header.toString(16)}`;
+}
+
+function regMoveText(nBits: number, srcOfs: number, dstOfs: number, src: string, dst: string): string {
+  return `move:${src}[${srcOfs}+${nBits}]->${dst}[${dstOfs}]`;
 }
 
 function canonicalAction(a: Action): string {
   switch (a.type) {
+    case "nx_reg_move":
+      return regMoveText(a.nBits, a.srcOfs, a.dstOfs, a.src, a.dst);
+    case "experimenter": {
+      const d = a.data;
+      if (a.experimenter === NX_VENDOR_ID && d.length >= 16 && ((d[0]! << 8) | d[1]!) === NXAST_REG_MOVE) {
+        const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+        return regMoveText(v.getUint16(2), v.getUint16(4), v.getUint16(6), nxmName(v.getUint32(8)), nxmName(v.getUint32(12)));
+      }
+      return `experimenter:${a.experimenter}:${Buffer.from(d).toString("hex")}`;
+    }
     case "output":
       // max_len only means something for output to the controller.
       return a.port === OFPP.CONTROLLER ? `output:controller:${a.maxLen ?? 0xffff}` : `output:${a.port}`;
@@ -101,6 +150,14 @@ function canonicalActions(actions: readonly Action[]): string {
 }
 
 export function canonicalInstructions(instructions: readonly Instruction[]): string {
+  const cached = INSTRUCTION_TEXT.get(instructions);
+  if (cached !== undefined) return cached;
+  const text = instructionsText(instructions);
+  INSTRUCTION_TEXT.set(instructions, text);
+  return text;
+}
+
+function instructionsText(instructions: readonly Instruction[]): string {
   return sortInstructions(instructions)
     .map((i) => {
       switch (i.type) {

@@ -8,6 +8,8 @@ import { startServer, type RunningServer } from "../../src/api/server";
 import { newId, newSecret } from "../../src/inventory/secrets";
 import { openInventory, type SqliteInventory } from "../../src/inventory/sqlite";
 import { LiveView } from "../../src/live/view";
+import { compile, type SwitchWiring } from "../../src/pipeline/compile";
+import type { SwitchView } from "../../src/pipeline/trace";
 
 export interface Fixture {
   server: RunningServer;
@@ -17,6 +19,10 @@ export interface Fixture {
   adminToken: string;
   tokenFor(tenantName: string): string;
   call<T = any>(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T }>;
+  /** Stops the HTTP server (as a crash or an upgrade would), keeping the inventory. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,11 +38,14 @@ export async function startFixture(opts: Partial<AppOptions> = {}): Promise<Fixt
   const dataDir = mkdtempSync(join(tmpdir(), "wb-api-"));
   const store = openInventory(dataDir);
   const live = opts.live ?? new LiveView();
-  const server = await startServer({ dashboard: false, ...opts, store, live });
+  const serverOpts = { dashboard: false, ...opts, store, live };
+  let server = await startServer(serverOpts);
+  const port = Number(new URL(server.url).port);
   const adminToken = newSecret();
   store.addToken({ id: newId("tok"), name: "admin", role: "admin", tenantId: null, createdAt: new Date().toISOString() }, adminToken);
   const call = async (method: string, path: string, body?: unknown, token = adminToken) => {
-    const res = await fetch(server.url + path, {
+    const url = fixture.server.url;
+    const res = await fetch(url + path, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -44,7 +53,7 @@ export async function startFixture(opts: Partial<AppOptions> = {}): Promise<Fixt
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
-  return {
+  const fixture: Fixture = {
     server,
     store,
     live,
@@ -58,12 +67,20 @@ export async function startFixture(opts: Partial<AppOptions> = {}): Promise<Fixt
       return secret;
     },
     call,
+    async stop() {
+      await fixture.server.close();
+    },
+    async restart() {
+      server = await startServer({ ...serverOpts, port, buildDashboard: false });
+      fixture.server = server;
+    },
     async close() {
-      await server.close();
+      await fixture.server.close();
       store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return fixture;
 }
 
 /** Two tenants (red, blue) with one overlay network each (same subnet), two hosts, one VM each per host. */
@@ -82,3 +99,19 @@ export async function seedTwoTenants(f: Fixture): Promise<void> {
     await must("POST", "/api/vms", { name: `${tenant}2`, tenant, host: "hv2", nics: [{ network: net.id }] });
   }
 }
+
+/** What the runtime would know after binding: ofports 1.. for each host's NICs, tunnel port 100. */
+export function switchViews(f: Fixture): Map<string, SwitchView> {
+  const model = f.store.state().model;
+  const views = new Map<string, SwitchView>();
+  for (const host of model.hosts) {
+    const vmPorts: Record<string, number> = {};
+    model.ports.filter((p) => p.hostId === host.id).forEach((p, i) => (vmPorts[p.id] = i + 1));
+    const tunnels: Record<string, number> = {};
+    for (const other of model.hosts) if (other.id !== host.id && other.tunnelIp && host.tunnelIp) tunnels[other.id] = 100;
+    const wiring: SwitchWiring = { vmPorts, tunnels, uplink: null };
+    views.set(host.id, { desired: compile(model, host.id, wiring), wiring });
+  }
+  return views;
+}
+

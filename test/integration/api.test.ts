@@ -196,6 +196,7 @@ describe("API: VM lifecycle through a driver", () => {
   // The driver is not under test here: a recording stand-in for the real netns/libvirt drivers.
   const calls: string[] = [];
   let failNext = false;
+  let startGate: Promise<void> | undefined;
   const driver: VmDriver = {
     async create(s: VmSpec) {
       calls.push(`create ${s.vm.name} ${s.nics.map((n) => n.port.ip).join(",")}`);
@@ -207,6 +208,7 @@ describe("API: VM lifecycle through a driver", () => {
     },
     async start(s) {
       calls.push(`start ${s.vm.name}`);
+      await startGate;
     },
     async stop(s) {
       calls.push(`stop ${s.vm.name}`);
@@ -237,6 +239,20 @@ describe("API: VM lifecycle through a driver", () => {
     expect((await f.call("POST", "/api/vms/web9/start")).body.state).toBe("running");
     expect((await f.call("POST", "/api/vms/web9/stop")).body.state).toBe("stopped");
     expect(calls.slice(-2)).toEqual(["start web9", "stop web9"]);
+  });
+
+  it("refuses a second operation on a VM while the first is still running on the host", async () => {
+    let open!: () => void;
+    startGate = new Promise((r) => (open = r));
+    const first = f.call("POST", "/api/vms/web9/start");
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await f.call("POST", "/api/vms/web9/stop");
+    expect(second.status).toBe(409);
+    expect(second.body.error.message).toMatch(/busy \(starting in progress\)/);
+    open();
+    expect((await first).body.state).toBe("running");
+    startGate = undefined;
+    expect((await f.call("POST", "/api/vms/web9/stop")).body.state).toBe("stopped");
   });
 
   it("a driver failure on create is a 502 with the driver's message, and leaves no VM behind", async () => {
@@ -295,5 +311,41 @@ describe("API: browser session", () => {
     const r = await fetch(`${f.server.url}/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: "vnet_nope" }) });
     expect(r.status).toBe(401);
     expect(r.headers.get("set-cookie")).toBeNull();
+  });
+});
+
+describe("API: HTTPS", () => {
+  let f: Fixture;
+  let dir: string;
+  let cert: Buffer;
+  beforeAll(async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { mkdtempSync, readFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    dir = mkdtempSync(`${tmpdir()}/wb-tls-`);
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`], { stdio: "ignore" });
+    cert = readFileSync(`${dir}/cert.pem`);
+    f = await startFixture({ https: { cert, key: readFileSync(`${dir}/key.pem`) } });
+  });
+  afterAll(async () => {
+    await f.close();
+    const { rmSync } = await import("node:fs");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves HTTPS with the given certificate and marks the session cookie Secure", async () => {
+    expect(f.server.url).toMatch(/^https:/);
+    const { request } = await import("node:https");
+    const res = await new Promise<{ status: number; cookie: string; body: string }>((resolve, reject) => {
+      const req = request(`${f.server.url}/api/session`, { method: "POST", ca: cert, headers: { "content-type": "application/json" } }, (r) => {
+        let body = "";
+        r.on("data", (c) => (body += c));
+        r.on("end", () => resolve({ status: r.statusCode!, cookie: String(r.headers["set-cookie"] ?? ""), body }));
+      });
+      req.on("error", reject);
+      req.end(JSON.stringify({ token: f.adminToken }));
+    });
+    expect(res.status).toBe(200);
+    expect(res.cookie).toMatch(/; Secure/i);
   });
 });

@@ -64,7 +64,11 @@ describe("Open_vSwitch helpers", () => {
     });
     await ensureTunnelPort(client, "br-int", { name: "vx-h2", kind: "vxlan", remoteIp: "192.0.2.2", localIp: "192.0.2.1" });
     await ensureTunnelPort(client, "br-int", { name: "gnv-h2", kind: "geneve", remoteIp: "192.0.2.2", key: 77 });
+    await ensurePort(client, "br-int", { name: "lbtap0", type: "tap" });
     const ofports = await Promise.all(["int0", "lbsys0", "vx-h2", "gnv-h2"].map((n) => waitForOfport(client, n)));
+    // vswitchd created the tap device inside its namespace.
+    expect(await waitForOfport(client, "lbtap0")).toBeGreaterThan(0);
+    expect((await run(["ip", "-n", ovs.netns!, "-o", "link", "show", "lbtap0"]))).toContain("lbtap0");
     expect(ofports[0]).toBe(40);
     expect(new Set(ofports).size).toBe(4);
     for (const [i, name] of ["int0", "lbsys0", "vx-h2", "gnv-h2"].entries()) {
@@ -75,7 +79,7 @@ describe("Open_vSwitch helpers", () => {
     expect(await get(["Interface", "gnv-h2", "options:key"])).toBe('"77"');
     expect(await get(["Interface", "lbsys0", "external_ids:iface-id"])).toBe("port-a");
     const views = bridgePorts(client.replica, "br-int");
-    expect(views.map((v) => v.name)).toEqual(["br-int", "gnv-h2", "int0", "lbsys0", "vx-h2"]);
+    expect(views.map((v) => v.name)).toEqual(["br-int", "gnv-h2", "int0", "lbsys0", "lbtap0", "vx-h2"]);
     expect(views.find((v) => v.name === "lbsys0")!.externalIds).toEqual({ "iface-id": "port-a", "attached-mac": "02:00:00:00:00:0a", "vm-id": "vm-a" });
     expect(events).toEqual(expect.arrayContaining([
       { type: "iface-id-changed", iface: "lbsys0", ifaceId: "port-a", previous: undefined },
@@ -112,7 +116,7 @@ describe("Open_vSwitch helpers", () => {
     expect(await removePort(client, "br-int", "vx-h2")).toBe(true);
     expect(await removePort(client, "br-int", "vx-h2")).toBe(false);
     await client.waitFor((r) => !r.find("Interface", "name", "vx-h2"), 2000);
-    expect(await vsctl(ovs.dir, ["list-ports", "br-int"])).toBe("gnv-h2\nint0\nlbsys0\n");
+    expect(await vsctl(ovs.dir, ["list-ports", "br-int"])).toBe("gnv-h2\nint0\nlbsys0\nlbtap0\n");
     expect(await deleteBridge(client, "br-int")).toBe(true);
     expect(await vsctl(ovs.dir, ["list-br"])).toBe("");
     expect(events).toEqual(expect.arrayContaining([{ type: "port-removed", port: "vx-h2" }, { type: "bridge-removed", bridge: "br-int" }]));

@@ -189,6 +189,51 @@ describe("OVSDB client against a real ovsdb-server", () => {
     expect(final).toBe("ok");
   });
 
+  it("monitor_cond conditions replicate only matching rows; a row that stops matching leaves", async () => {
+    const tunnelsOnly = await connect(ovs.unixTarget, { where: { Interface: [["type", "==", "vxlan"]] } });
+    const writer = await connect(ovs.unixTarget);
+    await writer.run((txn, r) => {
+      const root = r.rows("Open_vSwitch")[0]!;
+      const v = txn.insert("Interface", { name: "cond-vx", type: "vxlan", options: new Map([["remote_ip", "192.0.2.7"]]) });
+      const s = txn.insert("Interface", { name: "cond-sys" });
+      const pv = txn.insert("Port", { name: "cond-vx", interfaces: [v] });
+      const ps = txn.insert("Port", { name: "cond-sys", interfaces: [s] });
+      const b = txn.insert("Bridge", { name: "br-cond", ports: [pv, ps], datapath_type: "netdev" });
+      txn.mutate("Open_vSwitch", byUuid(root._uuid), "bridges", "insert", [b]);
+    });
+    await tunnelsOnly.waitFor((r) => r.find("Interface", "name", "cond-vx"), 2000);
+    expect(writer.replica.find("Interface", "name", "cond-sys")).toBeDefined();
+    expect(tunnelsOnly.replica.find("Interface", "name", "cond-sys")).toBeUndefined();
+    const removed: string[] = [];
+    tunnelsOnly.on("change", ({ changes }) => changes.forEach((c) => c.kind === "delete" && removed.push(String(c.old.name))));
+    await writer.run((txn, r) => {
+      txn.update("Interface", byUuid(r.find("Interface", "name", "cond-vx")!._uuid), { type: "geneve" });
+    });
+    await tunnelsOnly.waitFor((r) => !r.find("Interface", "name", "cond-vx") && "gone", 2000);
+    expect(removed).toContain("cond-vx");
+  });
+
+  it("an inactivity probe notices a server that stopped answering, and the client comes back", async () => {
+    const c = await connect(ovs.tcpTarget!, { probeIntervalMs: 200 });
+    const states: string[] = [];
+    c.on("state", (s) => states.push(s));
+    const pid = ovs.dbPid()!;
+    process.kill(pid, "SIGSTOP");
+    try {
+      // The socket stays open; only the missing echo reply can reveal the hang.
+      await new Promise<void>((resolve) => {
+        const off = c.on("state", (s) => s === "backoff" && (off(), resolve()));
+      });
+      expect(c.lastError?.message).toMatch(/no reply to echo/);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    await c.ready(5000);
+    expect(states[0]).toBe("backoff");
+    expect(states.at(-1)).toBe("active");
+    expect(await c.echo(["back"])).toEqual(["back"]);
+  });
+
   it("locks: one holder at a time, steal notifies the loser, assert fails without the lock", async () => {
     const a = await connect(ovs.unixTarget);
     const b = await connect(ovs.unixTarget);

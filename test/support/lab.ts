@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { labUp, labDown, Lab } from "../../src/lab/lab";
 import { listLabs, readState } from "../../src/lab/state";
 import { isAlive } from "../../src/lab/ovs";
+import type { UnderlayMode } from "../../src/lab/plan";
 
 export { attachEndpoint, detachEndpoint, addLinuxBridge, removeLinuxBridge } from "../../src/lab/endpoint";
 export type { Endpoint, EndpointOptions } from "../../src/lab/endpoint";
@@ -30,7 +31,7 @@ export async function removeOrphanTestLabs(): Promise<string[]> {
   return removed;
 }
 
-export async function startLab(options: { hosts?: number; name?: string } = {}): Promise<Lab> {
+export async function startLab(options: { hosts?: number; name?: string; underlay?: UnderlayMode } = {}): Promise<Lab> {
   await removeOrphanTestLabs();
-  return labUp({ name: options.name ?? uniqueLabName(), hosts: options.hosts ?? 2, temporary: true });
+  return labUp({ name: options.name ?? uniqueLabName(), hosts: options.hosts ?? 2, underlay: options.underlay ?? "ovs", temporary: true });
 }

@@ -6,7 +6,10 @@
 // Strict means it refuses what a careful controller never sends: overlapping flows of equal
 // priority, gotos to the same or an earlier table, matches without their prerequisites, group
 // actions naming missing groups, deleting a group another group chains to, and actions it does
-// not model. Each refusal is a SimError naming the flow.
+// not model. Each refusal is a SimError naming the flow. Frames run through the pipeline
+// interpreter of src/pipeline/interpreter.ts; this file adds the switch around it: flow and
+// group tables with the spec's FLOW_MOD/GROUP_MOD semantics, counters, multipart replies, and a
+// log of what left each port.
 
 import {
   OFPFC,
@@ -16,9 +19,7 @@ import {
   OFPGT,
   OFPMPF_REPLY_MORE,
   OFPP,
-  OFPR,
   OFPTT,
-  OXM_BY_NAME,
   decode,
   encode,
   matchPrerequisiteProblems,
@@ -32,9 +33,18 @@ import {
   type OfpMessage,
   type PacketOut,
 } from "../../openflow/index";
-import { bytesToMac, formatIpv4, macToBytes } from "../../src/packet/addr";
-import { encodeFrame, parseFrame, type EthernetFrame } from "../../src/packet/frame";
 import type { ActualGroup, ActualState } from "../../src/pipeline/diff";
+import {
+  InterpreterError,
+  compileMatch,
+  runPacketOut,
+  runPipeline,
+  type CompiledField,
+  type Emitted,
+  type InterpTables,
+  type PacketInRecord,
+  type RunResult,
+} from "../../src/pipeline/interpreter";
 
 export class SimError extends Error {
   override name = "SimError";
@@ -46,213 +56,22 @@ interface SimFlow {
   cookie: bigint;
   flags: number;
   match: Match;
-  /** The match as (field → value, mask) bigints, computed once. */
-  compiled: Array<{ field: string; value: bigint; mask: bigint }>;
+  /** The match as (field, value, mask) bigints, computed once. */
+  compiled: CompiledField[];
   instructions: Instruction[];
   packetCount: bigint;
   byteCount: bigint;
 }
 
-export interface Emitted {
-  port: number;
-  frame: Uint8Array;
-  /** The tunnel key the frame carries when it leaves (meaningful on tunnel ports). */
-  tunnelId: bigint;
-}
+export type { Emitted, PacketInRecord };
+export type ProcessResult = RunResult;
 
-export interface PacketInRecord {
-  cookie: bigint;
-  tableId: number;
-  reason: number;
-  inPort: number;
-  frame: Uint8Array;
-}
-
-export interface ProcessResult {
-  outputs: Emitted[];
-  packetIns: PacketInRecord[];
-  /** One line per table visited and action taken: for failure messages. */
-  trace: string[];
-}
-
-/** The state of one frame in the pipeline. */
-interface SimPacket {
-  frame: EthernetFrame;
-  inPort: number;
-  metadata: bigint;
-  regs: bigint[];
-  tunnelId: bigint;
-}
-
-// ---- field access ------------------------------------------------------------------------------
-
-function fieldWidthMask(name: string): bigint {
-  const f = OXM_BY_NAME[name];
-  if (!f) throw new SimError(`unknown field ${name}`);
-  return (1n << BigInt(f.bytes * 8)) - 1n;
-}
-
-/** A match or set_field value as a bigint, whatever its JS form (number, bigint, MAC, IPv4). */
-export function valueToBigint(name: string, v: unknown): bigint {
-  const f = OXM_BY_NAME[name];
-  if (typeof v === "bigint") return v;
-  if (typeof v === "number") return BigInt(v);
-  if (typeof v === "string" && f?.kind === "mac") return BigInt("0x" + v.split(":").join(""));
-  if (typeof v === "string" && f?.kind === "ipv4") return v.split(".").reduce((a, p) => (a << 8n) | BigInt(Number(p)), 0n);
-  throw new SimError(`field ${name}: cannot use value ${String(v)}`);
-}
-
-function macOf(v: bigint): string {
-  const b = new Uint8Array(6);
-  for (let i = 5; i >= 0; i--) {
-    b[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return bytesToMac(b);
-}
-
-function macBig(mac: string): bigint {
-  return BigInt("0x" + Buffer.from(macToBytes(mac)).toString("hex"));
-}
-
-function ipBig(ip: string): bigint {
-  return ip.split(".").reduce((a, p) => (a << 8n) | BigInt(Number(p)), 0n);
-}
-
-/** The packet's value of a field, or undefined when the packet has no such header. */
-function getField(p: SimPacket, name: string): bigint | undefined {
-  const f = p.frame;
-  const ip = f.payload.kind === "ipv4" ? f.payload : undefined;
-  const arp = f.payload.kind === "arp" ? f.payload : undefined;
-  const udp = ip && ip.body.kind === "udp" ? ip.body : undefined;
-  const regMatch = /^reg(\d+)$/.exec(name);
-  if (regMatch) return p.regs[Number(regMatch[1])] ?? 0n;
-  switch (name) {
-    case "in_port":
-      return BigInt(p.inPort);
-    case "metadata":
-      return p.metadata;
-    case "tunnel_id":
-      return p.tunnelId;
-    case "eth_dst":
-      return macBig(f.dst);
-    case "eth_src":
-      return macBig(f.src);
-    case "eth_type":
-      return BigInt(f.ethType);
-    case "vlan_vid":
-      return f.vlan ? BigInt(0x1000 | f.vlan.vid) : 0n;
-    case "vlan_pcp":
-      return f.vlan ? BigInt(f.vlan.pcp) : undefined;
-    case "ip_proto":
-      return ip ? BigInt(ip.protocol) : undefined;
-    case "ip_dscp":
-      return ip ? BigInt(ip.tos >> 2) : undefined;
-    case "ipv4_src":
-      return ip ? ipBig(ip.src) : undefined;
-    case "ipv4_dst":
-      return ip ? ipBig(ip.dst) : undefined;
-    case "udp_src":
-      return udp ? BigInt(udp.srcPort) : undefined;
-    case "udp_dst":
-      return udp ? BigInt(udp.dstPort) : undefined;
-    case "icmpv4_type":
-    case "icmpv4_code":
-      if (!ip || ip.protocol !== 1 || ip.body.kind !== "raw" || ip.body.bytes.length < 2) return undefined;
-      return BigInt(ip.body.bytes[name === "icmpv4_type" ? 0 : 1]!);
-    case "arp_op":
-      return arp ? BigInt(arp.op) : undefined;
-    case "arp_spa":
-      return arp ? ipBig(arp.spa) : undefined;
-    case "arp_tpa":
-      return arp ? ipBig(arp.tpa) : undefined;
-    case "arp_sha":
-      return arp ? macBig(arp.sha) : undefined;
-    case "arp_tha":
-      return arp ? macBig(arp.tha) : undefined;
-    default:
-      throw new SimError(`the simulator does not model field ${name}`);
-  }
-}
-
-function setField(p: SimPacket, name: string, v: bigint): void {
-  const f = p.frame;
-  const regMatch = /^reg(\d+)$/.exec(name);
-  if (regMatch) {
-    p.regs[Number(regMatch[1])] = v & 0xffffffffn;
-    return;
-  }
-  const arp = f.payload.kind === "arp" ? f.payload : undefined;
-  const ip = f.payload.kind === "ipv4" ? f.payload : undefined;
-  const need = <T>(x: T | undefined): T => {
-    if (x === undefined) throw new SimError(`set_field ${name} on a frame without that header`);
-    return x;
-  };
-  switch (name) {
-    case "metadata":
-      p.metadata = v;
-      return;
-    case "tunnel_id":
-      p.tunnelId = v;
-      return;
-    case "eth_dst":
-      f.dst = macOf(v);
-      return;
-    case "eth_src":
-      f.src = macOf(v);
-      return;
-    case "vlan_vid":
-      // OpenFlow 1.3 set_field vlan_vid carries OFPVID_PRESENT; it rewrites an existing tag.
-      need(f.vlan).vid = Number(v & 0xfffn);
-      return;
-    case "vlan_pcp":
-      need(f.vlan).pcp = Number(v & 7n);
-      return;
-    case "ipv4_src":
-      need(ip).src = formatIpv4(Number(v));
-      return;
-    case "ipv4_dst":
-      need(ip).dst = formatIpv4(Number(v));
-      return;
-    case "arp_op":
-      need(arp).op = Number(v);
-      return;
-    case "arp_spa":
-      need(arp).spa = formatIpv4(Number(v));
-      return;
-    case "arp_tpa":
-      need(arp).tpa = formatIpv4(Number(v));
-      return;
-    case "arp_sha":
-      need(arp).sha = macOf(v);
-      return;
-    case "arp_tha":
-      need(arp).tha = macOf(v);
-      return;
-    default:
-      throw new SimError(`the simulator does not model set_field ${name}`);
-  }
-}
-
-function compileMatch(match: Match): SimFlow["compiled"] {
-  const out: SimFlow["compiled"] = [];
-  for (const [field, raw] of Object.entries(match)) {
-    if (raw === undefined || field === "experimenter") continue;
-    const full = fieldWidthMask(field);
-    const masked = typeof raw === "object" && raw !== null && "mask" in raw;
-    const value = valueToBigint(field, masked ? (raw as { value: unknown }).value : raw);
-    const mask = masked ? valueToBigint(field, (raw as { mask: unknown }).mask) : full;
-    out.push({ field, value: value & mask, mask });
-  }
-  return out.sort((a, b) => a.field.localeCompare(b.field));
-}
-
-function sameMatch(a: SimFlow["compiled"], b: SimFlow["compiled"]): boolean {
+function sameMatch(a: CompiledField[], b: CompiledField[]): boolean {
   return a.length === b.length && a.every((x, i) => x.field === b[i]!.field && x.value === b[i]!.value && x.mask === b[i]!.mask);
 }
 
 /** Two matches overlap when some packet matches both: every field both constrain agrees. */
-function overlaps(a: SimFlow["compiled"], b: SimFlow["compiled"]): boolean {
+function overlaps(a: CompiledField[], b: CompiledField[]): boolean {
   for (const x of a) {
     const y = b.find((f) => f.field === x.field);
     if (!y) continue;
@@ -263,7 +82,7 @@ function overlaps(a: SimFlow["compiled"], b: SimFlow["compiled"]): boolean {
 }
 
 /** True when every packet matching `specific` also matches `general` (non-strict modify/delete). */
-function covers(general: SimFlow["compiled"], specific: SimFlow["compiled"]): boolean {
+function covers(general: CompiledField[], specific: CompiledField[]): boolean {
   return general.every((g) => {
     const s = specific.find((f) => f.field === g.field);
     return s !== undefined && (s.mask & g.mask) === g.mask && (s.value & g.mask) === g.value;
@@ -275,10 +94,6 @@ function describe(f: { tableId: number; priority: number; match: Match }): strin
     .map(([k, v]) => `${k}=${typeof v === "object" && v !== null && "mask" in v ? `${String((v as { value: unknown }).value)}/${String((v as { mask: unknown }).mask)}` : String(v)}`)
     .join(",");
   return `table=${f.tableId},priority=${f.priority},${m}`;
-}
-
-function clonePacket(p: SimPacket): SimPacket {
-  return { ...p, frame: parseFrame(encodeFrame(p.frame)), regs: [...p.regs] };
 }
 
 /** Messages the simulator takes: they cross the real codec first. */
@@ -523,137 +338,48 @@ export class SimSwitch {
 
   // ---- the data path -----------------------------------------------------------------------------
 
-  /** Runs one frame through the pipeline from table 0. */
+  private readonly tables: InterpTables = {
+    flowsOf: (tableId) => this.flows.filter((f) => f.tableId === tableId),
+    group: (groupId) => this.groupTable.get(groupId),
+  };
+
+  /** Runs one frame through the pipeline from table 0, counting packets on the flows it hits. */
   process(inPort: number, frame: Uint8Array, opts: { tunnelId?: bigint } = {}): ProcessResult {
-    const result: ProcessResult = { outputs: [], packetIns: [], trace: [] };
-    const packet: SimPacket = { frame: parseFrame(frame), inPort, metadata: 0n, regs: Array(16).fill(0n), tunnelId: opts.tunnelId ?? 0n };
-    this.runPipeline(packet, frame.length, result);
+    const result = this.guard(() =>
+      runPipeline(this.tables, { inPort, frame, tunnelId: opts.tunnelId ?? 0n }, (flow, bytes) => {
+        const f = flow as SimFlow;
+        f.packetCount++;
+        f.byteCount += BigInt(bytes);
+      }),
+    );
+    this.log(result.outputs);
     return result;
   }
 
   /** A PACKET_OUT from the controller (after the codec): its actions applied to its frame. */
   packetOut(message: PacketOut): ProcessResult {
     const msg = roundTrip(message);
-    const result: ProcessResult = { outputs: [], packetIns: [], trace: [] };
-    const packet: SimPacket = { frame: parseFrame(msg.data), inPort: msg.inPort, metadata: 0n, regs: Array(16).fill(0n), tunnelId: 0n };
     this.checkActions(msg.actions, "packet_out");
-    this.runActions(packet, msg.actions, result, 0n, OFPTT.MAX, 0);
+    const result = this.guard(() => runPacketOut(this.tables, { inPort: msg.inPort, frame: msg.data, actions: msg.actions }));
+    this.log(result.outputs);
     return result;
   }
 
-  private runPipeline(packet: SimPacket, length: number, result: ProcessResult): void {
-    let tableId = 0;
-    let actionSet: Action[] = [];
-    for (;;) {
-      const candidates = this.flows.filter((f) => f.tableId === tableId && f.compiled.every((m) => {
-        const v = getField(packet, m.field);
-        return v !== undefined && (v & m.mask) === m.value;
-      }));
-      if (candidates.length === 0) {
-        result.trace.push(`table ${tableId}: no match, dropped`);
-        break;
-      }
-      const top = Math.max(...candidates.map((f) => f.priority));
-      const best = candidates.filter((f) => f.priority === top);
-      if (best.length > 1) throw new SimError(`${this.name}: table ${tableId} has ${best.length} matching flows at priority ${top}`);
-      const flow = best[0]!;
-      flow.packetCount++;
-      flow.byteCount += BigInt(length);
-      result.trace.push(`table ${tableId}: ${describe(flow)}`);
-      let next: number | null = null;
-      for (const ins of flow.instructions) {
-        switch (ins.type) {
-          case "apply_actions":
-            this.runActions(packet, ins.actions, result, flow.cookie, tableId, 0);
-            break;
-          case "clear_actions":
-            actionSet = [];
-            break;
-          case "write_actions":
-            actionSet = [...actionSet.filter((a) => !ins.actions.some((b) => b.type === a.type)), ...ins.actions];
-            break;
-          case "write_metadata":
-            packet.metadata = (packet.metadata & ~ins.mask) | (ins.metadata & ins.mask);
-            break;
-          case "goto_table":
-            next = ins.tableId;
-            break;
-          default:
-            throw new SimError(`${this.name}: instruction ${ins.type} not modelled`);
-        }
-      }
-      if (next === null) {
-        // §5.10: the action set runs at the end of the pipeline (group before output).
-        const ordered = [...actionSet.filter((a) => a.type !== "group" && a.type !== "output"), ...actionSet.filter((a) => a.type === "group"), ...actionSet.filter((a) => a.type === "output")];
-        this.runActions(packet, ordered, result, flow.cookie, tableId, 0);
-        break;
-      }
-      tableId = next;
+  private guard(run: () => RunResult): RunResult {
+    try {
+      return run();
+    } catch (e) {
+      if (e instanceof InterpreterError) throw new SimError(`${this.name}: ${e.message}`);
+      throw e;
     }
   }
 
-  private runActions(packet: SimPacket, actions: readonly Action[], result: ProcessResult, cookie: bigint, tableId: number, depth: number): void {
-    if (depth > 8) throw new SimError(`${this.name}: groups chained deeper than 8`);
-    for (const a of actions) {
-      switch (a.type) {
-        case "output":
-          this.output(packet, a.port, result, cookie, tableId);
-          break;
-        case "group": {
-          const g = this.groupTable.get(a.groupId);
-          if (!g) throw new SimError(`${this.name}: group ${a.groupId} vanished`);
-          result.trace.push(`group ${a.groupId}: ${g.buckets.length} bucket(s)`);
-          // ALL: every bucket acts on its own copy of the packet; INDIRECT: the one bucket.
-          for (const b of g.buckets) this.runActions(clonePacket(packet), b.actions, result, cookie, tableId, depth + 1);
-          break;
-        }
-        case "set_field":
-          setField(packet, a.field, valueToBigint(a.field, a.value));
-          break;
-        case "push_vlan":
-          if (packet.frame.vlan) throw new SimError(`${this.name}: push_vlan on a tagged frame (QinQ) is not modelled`);
-          packet.frame.vlan = { vid: 0, pcp: 0 };
-          break;
-        case "pop_vlan":
-          if (!packet.frame.vlan) throw new SimError(`${this.name}: pop_vlan on an untagged frame`);
-          delete packet.frame.vlan;
-          break;
-        case "nx_reg_move": {
-          const src = getField(packet, a.src);
-          const dst = getField(packet, a.dst);
-          if (src === undefined || dst === undefined) throw new SimError(`${this.name}: move ${a.src}->${a.dst} on a frame without them`);
-          const bits = (1n << BigInt(a.nBits)) - 1n;
-          const piece = (src >> BigInt(a.srcOfs)) & bits;
-          const cleared = dst & ~(bits << BigInt(a.dstOfs));
-          setField(packet, a.dst, cleared | (piece << BigInt(a.dstOfs)));
-          break;
-        }
-        default:
-          throw new SimError(`${this.name}: action ${a.type} not modelled`);
-      }
+  private log(outputs: readonly Emitted[]): void {
+    for (const out of outputs) {
+      const list = this.portLog.get(out.port) ?? [];
+      list.push(out);
+      this.portLog.set(out.port, list);
     }
-  }
-
-  private output(packet: SimPacket, port: number, result: ProcessResult, cookie: bigint, tableId: number): void {
-    const bytes = encodeFrame(packet.frame);
-    if (port === OFPP.CONTROLLER) {
-      result.packetIns.push({ cookie, tableId, reason: OFPR.ACTION, inPort: packet.inPort, frame: bytes });
-      result.trace.push("output: controller");
-      return;
-    }
-    let target = port;
-    if (port === OFPP.IN_PORT) target = packet.inPort;
-    else if (port === packet.inPort) {
-      // §5.12: output to the ingress port only happens through OFPP_IN_PORT.
-      result.trace.push(`output ${port}: is the ingress port, skipped`);
-      return;
-    }
-    const emitted: Emitted = { port: target, frame: bytes, tunnelId: packet.tunnelId };
-    result.outputs.push(emitted);
-    result.trace.push(`output ${target}`);
-    const log = this.portLog.get(target) ?? [];
-    log.push(emitted);
-    this.portLog.set(target, log);
   }
 }
 

@@ -37,9 +37,12 @@ export class LiveClient {
       this.refused = false;
       this.emit("connection");
     });
-    socket.on("disconnect", () => {
+    socket.on("disconnect", (reason: string) => {
       this.connected = false;
       this.emit("connection");
+      // A server shutting down disconnects us explicitly, and socket.io does not retry after an
+      // explicit disconnect: retry ourselves, the server may be back in a moment.
+      if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
     });
     socket.on("connect_error", (err: Error) => {
       this.connected = false;

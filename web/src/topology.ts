@@ -160,6 +160,8 @@ export function mountTopology(root: HTMLElement, live: LiveClient): () => void {
   root.append(h("div", { class: "topology" }, h("div", { class: "graph-wrap" }, graph, legend), details));
 
   const cy: Core = cytoscape({ container: graph, style: STYLE, elements: [], minZoom: 0.2, maxZoom: 3 });
+  // A handle for the browser console (and the browser tests): `vnetGraph.nodes()` etc.
+  (globalThis as { vnetGraph?: Core }).vnetGraph = cy;
   let shape = "";
   let selected: { kind: string; ref: string } | null = null;
 
@@ -184,6 +186,9 @@ export function mountTopology(root: HTMLElement, live: LiveClient): () => void {
     renderLegend();
     if (selected) showDetails(selected.kind, selected.ref);
     graph.dataset.nodes = String(cy.nodes().length);
+    // For tests and for anyone inspecting the page: what the graph currently holds.
+    graph.dataset.ids = cy.nodes().map((n) => n.id()).join(" ");
+    graph.dataset.labels = cy.elements().map((e) => String(e.data("label") ?? "")).join("|");
   };
 
   const renderLegend = () => {
@@ -275,6 +280,7 @@ export function mountTopology(root: HTMLElement, live: LiveClient): () => void {
   return () => {
     offs.forEach((off) => off());
     window.removeEventListener("resize", onResize);
+    delete (globalThis as { vnetGraph?: Core }).vnetGraph;
     cy.destroy();
   };
 }

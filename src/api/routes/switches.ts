@@ -7,7 +7,7 @@ import { filterFlows, filterPorts, filterTopology, visiblePorts, type Audience }
 import { flowText } from "../../live/text";
 import { requirePrincipal, type Principal } from "../auth";
 import { ApiError, notFound } from "../errors";
-import { DpidParams, Flow, FlowQuery, Group, PortCounters, Switch, TraceBody, TraceResult, errorResponses } from "../schemas";
+import { ErrorResponse, DpidParams, Flow, FlowQuery, Group, PortCounters, Switch, Topology, TraceBody, TraceResult, errorResponses } from "../schemas";
 import { findVm } from "../views";
 
 export function audienceOf(app: FastifyInstance, p: Principal): Audience {
@@ -35,7 +35,7 @@ export async function switchRoutes(app: FastifyInstance): Promise<void> {
     return { sw, audience };
   };
 
-  app.get("/api/topology", { schema: { tags, summary: "The live topology the caller may see" } }, async (request) =>
+  app.get("/api/topology", { schema: { tags, summary: "The live topology the caller may see", response: { 200: Topology, ...errorResponses } } }, async (request) =>
     filterTopology(app.live.currentTopology(), audienceOf(app, requirePrincipal(request))),
   );
 
@@ -91,7 +91,7 @@ export async function switchRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Body: Static<typeof TraceBody> }>(
     "/api/trace",
-    { schema: { tags, summary: "Why: trace a packet from one VM to another through the pipeline", body: TraceBody, response: { 200: TraceResult, ...errorResponses, 501: Type.Any() } } },
+    { schema: { tags, summary: "Why: trace a packet from one VM to another through the pipeline", body: TraceBody, response: { 200: TraceResult, ...errorResponses, 501: ErrorResponse } } },
     async (request) => {
       const p = requirePrincipal(request);
       const state = app.store.state();

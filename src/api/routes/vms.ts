@@ -70,13 +70,22 @@ export async function vmRoutes(app: FastifyInstance): Promise<void> {
     return vmView(r.value, r.value.vms.find((v) => v.id === id)!);
   };
 
+  // One driver operation per VM at a time: a second start while the first is still running would
+  // race it on the host. The later request is refused rather than queued.
+  const busy = new Map<string, string>();
+
   const runDriver = async (vm: VmRecord, what: string, op: () => Promise<unknown>) => {
+    const current = busy.get(vm.id);
+    if (current) throw new ApiError(409, "conflict", `VM "${vm.name}" is busy (${current} in progress); try again when it is done`);
+    busy.set(vm.id, what);
     try {
       return await op();
     } catch (err) {
       const message = `${what} VM "${vm.name}" failed: ${err instanceof Error ? err.message : String(err)}`;
       record(vm.id, { state: "error", lastError: message });
       throw new ApiError(502, "driver_failed", message);
+    } finally {
+      busy.delete(vm.id);
     }
   };
 

@@ -38,6 +38,7 @@ export const OPT = {
   ROUTER: 3,
   DNS: 6,
   HOSTNAME: 12,
+  INTERFACE_MTU: 26,
   BROADCAST: 28,
   REQUESTED_IP: 50,
   LEASE_TIME: 51,
@@ -182,6 +183,7 @@ export function u32Option(m: DhcpMessage, code: number): number | null {
 
 export const opt = {
   u8: (n: number) => new Uint8Array([n & 0xff]),
+  u16: (n: number) => new Uint8Array([(n >>> 8) & 0xff, n & 0xff]),
   u32: (n: number) => new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]),
   ips: (ips: readonly string[]) => new Uint8Array(ips.flatMap(ipBytes)),
   text: (s: string) => new TextEncoder().encode(s),

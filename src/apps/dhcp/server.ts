@@ -198,6 +198,7 @@ function buildReply(args: {
     }
     if (network.gateway) options.set(OPT.ROUTER, opt.ips([network.gateway]));
     if (network.dns.length) options.set(OPT.DNS, opt.ips(network.dns));
+    if (network.mtu) options.set(OPT.INTERFACE_MTU, opt.u16(network.mtu));
     if (args.withLease) {
       options.set(OPT.LEASE_TIME, opt.u32(times.lease));
       options.set(OPT.RENEWAL_T1, opt.u32(times.t1));

@@ -5,6 +5,7 @@ import { OFPPR } from "../../../openflow";
 import type { App, ControllerApi, Switch } from "../../controller";
 import { isLinkUp } from "../../controller";
 import { createLogger } from "../../log";
+import type { Logger } from "../../log";
 import { decidePacketIn, DEFAULT_LEARNING_CONFIG, switchUpMessages } from "./logic";
 import type { LearningConfig } from "./logic";
 import { MacTable } from "./mac-table";
@@ -18,10 +19,17 @@ export interface LearningSwitchApp extends App {
   tableOf(sw: Switch): MacTable | undefined;
 }
 
-export function learningSwitch(config: Partial<LearningConfig> = {}, now: () => number = () => performance.now()): LearningSwitchApp {
+export interface LearningDeps {
+  /** Milliseconds on a monotonic scale, for MAC ageing (default performance.now). */
+  now?: () => number;
+  logger?: Logger;
+}
+
+export function learningSwitch(config: Partial<LearningConfig> = {}, deps: LearningDeps = {}): LearningSwitchApp {
   const cfg: LearningConfig = { ...DEFAULT_LEARNING_CONFIG, ...config };
   const tables = new Map<Switch, MacTable>();
-  const log = createLogger("learning");
+  const now = deps.now ?? (() => performance.now());
+  const log = deps.logger ?? createLogger("learning");
 
   return {
     name: "learning-switch",

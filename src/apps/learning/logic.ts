@@ -2,7 +2,7 @@
 // the messages to send. The app (index.ts) only feeds events in and sends what comes out.
 
 import { OFP_NO_BUFFER, OFPCML_NO_BUFFER, OFPFC, OFPG, OFPP, OFPTT_ALL } from "../../../openflow";
-import type { FlowMod, PacketIn } from "../../../openflow";
+import type { Action, FlowMod, PacketIn } from "../../../openflow";
 import type { Outgoing } from "../../controller";
 import { isGroupMac, macAt, macToString } from "./mac-table";
 import type { MacTable } from "./mac-table";
@@ -83,8 +83,10 @@ export type PacketInDecision =
   | { action: "ignore"; why: string }
   | {
       action: "flood" | "forward" | "drop";
-      /** The source MAC to (re)learn on the packet's in_port, when it is new or moved. */
+      /** The source MAC to learn (or refresh) on the packet's in_port; none for a group address. */
       learn?: { mac: number; port: number };
+      /** The source was known on another port: its old flows are deleted. */
+      moved: boolean;
       messages: Outgoing[];
     };
 
@@ -98,12 +100,14 @@ export function decidePacketIn(table: MacTable, pi: PacketIn, now: number, cfg: 
   const messages: Outgoing[] = [];
 
   let learn: { mac: number; port: number } | undefined;
+  let moved = false;
   if (!isGroupMac(src)) {
+    learn = { mac: src, port: inPort };
     const knownPort = table.lookup(src, now);
-    if (knownPort !== inPort) {
-      learn = { mac: src, port: inPort };
+    if (knownPort !== undefined && knownPort !== inPort) {
       // The host moved: flows that still send to its old port must go.
-      if (knownPort !== undefined) messages.push(deleteFlowsTo(src, cfg));
+      moved = true;
+      messages.push(deleteFlowsTo(src, cfg));
     }
   }
 
@@ -112,11 +116,11 @@ export function decidePacketIn(table: MacTable, pi: PacketIn, now: number, cfg: 
     // Sending it back where it came from would loop; a buffered packet is released by a PACKET_OUT
     // without actions.
     if (pi.bufferId !== OFP_NO_BUFFER) messages.push(packetOut(pi, inPort, []));
-    return { action: "drop", learn, messages };
+    return { action: "drop", learn, moved, messages };
   }
   if (outPort === undefined) {
-    messages.push(packetOut(pi, inPort, [{ type: "output", port: OFPP.FLOOD }]));
-    return { action: "flood", learn, messages };
+    messages.push(packetOut(pi, inPort, FLOOD));
+    return { action: "flood", learn, moved, messages };
   }
   messages.push(
     flowMod({
@@ -133,12 +137,15 @@ export function decidePacketIn(table: MacTable, pi: PacketIn, now: number, cfg: 
     }),
   );
   if (pi.bufferId === OFP_NO_BUFFER) messages.push(packetOut(pi, inPort, [{ type: "output", port: outPort }]));
-  return { action: "forward", learn, messages };
+  return { action: "forward", learn, moved, messages };
 }
 
-function packetOut(pi: PacketIn, inPort: number, actions: { type: "output"; port: number }[]): Outgoing {
+/** Shared by every flood: the codec only reads actions, so one list serves all. */
+const FLOOD: readonly Action[] = Object.freeze([Object.freeze({ type: "output", port: OFPP.FLOOD })]);
+
+function packetOut(pi: PacketIn, inPort: number, actions: readonly Action[]): Outgoing {
   const buffered = pi.bufferId !== OFP_NO_BUFFER;
-  return { type: "packet_out", bufferId: pi.bufferId, inPort, actions, data: buffered ? EMPTY : pi.data };
+  return { type: "packet_out", bufferId: pi.bufferId, inPort, actions: actions as Action[], data: buffered ? EMPTY : pi.data };
 }
 
 function deleteFlowsTo(mac: number, cfg: LearningConfig): Outgoing {

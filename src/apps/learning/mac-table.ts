@@ -1,10 +1,16 @@
 // The MAC table of one switch: which port a source MAC was last seen on, and when.
 //
-// MACs are keys as 48-bit integers read straight from the frame (no string per packet: the
-// PACKET_IN path is the hot one). The table is bounded: a switch seeing more MACs than
-// `capacity` (a flood of fresh source addresses, as in a benchmark or an attack) forgets the
-// least recently learned ones instead of growing. Map iteration order is insertion order, so
-// re-inserting on every learn keeps the oldest entry first and eviction O(1).
+// It sits on the PACKET_IN hot path (two lookups and a learn per packet), so it is a hash table
+// of its own over typed arrays rather than a Map: MACs are 48-bit integers read straight from the
+// frame, stored as doubles (exact below 2^53), with no object and no string per entry, and
+// nothing for the garbage collector to chase.
+// - Open addressing with linear probing; deletion shifts the following entries back, so there
+//   are no tombstones and probes stay short.
+// - Bounded: beyond `capacity` MACs (a flood of fresh source addresses, as in a benchmark or an
+//   attack) the MAC learned first is forgotten, in O(1), through a ring of MACs in the order they
+//   were first learned. A MAC refreshed (seen again) keeps its place in that order.
+
+const EMPTY_SLOT = -1;
 
 export interface MacEntry {
   port: number;
@@ -12,50 +18,137 @@ export interface MacEntry {
 }
 
 export class MacTable {
-  private readonly entries = new Map<number, MacEntry>();
+  private readonly mask: number;
+  /** Per hash bucket: the MAC, its port, when it was last seen, and its position in the ring. */
+  private readonly macs: Float64Array;
+  private readonly ports: Uint32Array;
+  private readonly seenAt: Float64Array;
+  private readonly ringSlot: Int32Array;
+  /** MACs in the order they were first learned; a slot whose MAC now sits elsewhere is stale. */
+  private readonly ring: Float64Array;
+  private head = 0;
+  private used = 0;
+  private count = 0;
 
   constructor(
     readonly capacity: number,
     /** Entries older than this (ms) are treated as unknown. */
     readonly maxAgeMs: number,
   ) {
-    if (!(capacity >= 1)) throw new Error(`MAC table capacity must be at least 1, got ${capacity}`);
+    if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= 1 << 24)) {
+      throw new Error(`MAC table capacity must be a whole number from 1 to ${1 << 24}, got ${capacity}`);
+    }
+    let buckets = 2;
+    while (buckets < capacity * 2) buckets *= 2; // load factor at most one half
+    this.mask = buckets - 1;
+    this.macs = new Float64Array(buckets);
+    this.ports = new Uint32Array(buckets);
+    this.seenAt = new Float64Array(buckets);
+    this.ringSlot = new Int32Array(buckets).fill(EMPTY_SLOT);
+    this.ring = new Float64Array(capacity);
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   /** The port `mac` was learned on, unless unknown or aged out at time `now`. */
   lookup(mac: number, now: number): number | undefined {
-    const entry = this.entries.get(mac);
-    if (entry === undefined || now - entry.learnedAt > this.maxAgeMs) return undefined;
-    return entry.port;
+    const b = this.find(mac);
+    if (b < 0 || now - this.seenAt[b]! > this.maxAgeMs) return undefined;
+    return this.ports[b];
   }
 
+  /** Records `mac` on `port` at `now`: a MAC seen again is refreshed in place. */
   learn(mac: number, port: number, now: number): void {
-    const entries = this.entries;
-    if (!entries.delete(mac) && entries.size >= this.capacity) {
-      const oldest = entries.keys().next();
-      if (!oldest.done) entries.delete(oldest.value);
+    let b = this.bucketOf(mac);
+    while (this.ringSlot[b] !== EMPTY_SLOT) {
+      if (this.macs[b] === mac) {
+        this.ports[b] = port;
+        this.seenAt[b] = now;
+        return;
+      }
+      b = (b + 1) & this.mask;
     }
-    entries.set(mac, { port, learnedAt: now });
+    let slot: number;
+    if (this.used < this.capacity) {
+      slot = (this.head + this.used) % this.capacity;
+      this.used++;
+    } else {
+      slot = this.head;
+      this.head = (this.head + 1) % this.capacity;
+      const victim = this.find(this.ring[slot]!);
+      if (victim >= 0 && this.ringSlot[victim] === slot) {
+        this.remove(victim);
+        b = this.bucketOf(mac); // the removal may have shifted entries: probe again
+        while (this.ringSlot[b] !== EMPTY_SLOT) b = (b + 1) & this.mask;
+      }
+    }
+    this.ring[slot] = mac;
+    this.macs[b] = mac;
+    this.ports[b] = port;
+    this.seenAt[b] = now;
+    this.ringSlot[b] = slot;
+    this.count++;
   }
 
   /** Forgets every MAC learned on `port` (the port went down or away). Returns how many. */
   forgetPort(port: number): number {
     let forgotten = 0;
-    for (const [mac, entry] of this.entries) {
-      if (entry.port === port) {
-        this.entries.delete(mac);
+    for (let b = 0; b <= this.mask; ) {
+      // A removal shifts a later entry into `b`: look at the same bucket again.
+      if (this.ringSlot[b] !== EMPTY_SLOT && this.ports[b] === port) {
+        this.remove(b);
         forgotten++;
+      } else {
+        b++;
       }
     }
     return forgotten;
   }
 
   *[Symbol.iterator](): IterableIterator<[number, MacEntry]> {
-    yield* this.entries;
+    for (let b = 0; b <= this.mask; b++) {
+      if (this.ringSlot[b] !== EMPTY_SLOT) yield [this.macs[b]!, { port: this.ports[b]!, learnedAt: this.seenAt[b]! }];
+    }
+  }
+
+  private bucketOf(mac: number): number {
+    const low = mac % 4294967296;
+    const high = (mac - low) / 4294967296;
+    return (Math.imul(low | 0, 0x9e3779b1) ^ Math.imul(high, 0x85ebca6b)) >>> 0 & this.mask;
+  }
+
+  private find(mac: number): number {
+    let b = this.bucketOf(mac);
+    while (this.ringSlot[b] !== EMPTY_SLOT) {
+      if (this.macs[b] === mac) return b;
+      b = (b + 1) & this.mask;
+    }
+    return -1;
+  }
+
+  /** Empties bucket `b`, moving back later entries of the probe run that would otherwise be unreachable. */
+  private remove(b: number): void {
+    const mask = this.mask;
+    this.ringSlot[b] = EMPTY_SLOT;
+    this.count--;
+    let hole = b;
+    let next = (b + 1) & mask;
+    while (this.ringSlot[next] !== EMPTY_SLOT) {
+      const home = this.bucketOf(this.macs[next]!);
+      // Move the entry at `next` into the hole unless its home lies cyclically in (hole, next].
+      const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+      if (!stays) {
+        this.macs[hole] = this.macs[next]!;
+        this.ports[hole] = this.ports[next]!;
+        this.seenAt[hole] = this.seenAt[next]!;
+        this.ringSlot[hole] = this.ringSlot[next]!;
+        this.ringSlot[next] = EMPTY_SLOT;
+        hole = next;
+      }
+      next = (next + 1) & mask;
+    }
   }
 }
 

@@ -69,7 +69,7 @@ export class Fleet {
     let refills = 0;
     const guard = setInterval(() => {
       const now = performance.now();
-      for (const s of this.switches) if (s.unstick(now, 250)) refills++;
+      for (const s of this.switches) if (s.unstick(now, 1000)) refills++;
     }, 100);
     await sleep(durationMs);
     const seconds = (performance.now() - started) / 1000;

@@ -9,13 +9,14 @@ function printStatus(s: LabStatus): void {
   const lines = [
     `lab ${s.name} (${s.phase}), run dir ${s.runDir}`,
     `  controller: listen on ${s.controllerAddress} (hosts' OVS connect to ${s.controllerTarget}); management ${s.mgmtCidr}`,
-    `  underlay ${s.underlayCidr} (namespace ${s.underlayNetns}); site LAN ${s.lan.cidr} gateway ${s.lan.gateway}, DHCP ${s.lan.dhcpRange.join("-")} (namespace ${s.lan.netns}, dnsmasq ${s.lan.dnsmasqAlive ? `pid ${s.lan.dnsmasqPid}` : "not running"})`,
+    `  underlay ${s.underlayCidr} on ${s.underlay === "ovs" ? "br-phy" : "the underlay veth"} (namespace ${s.underlayNetns}); site LAN ${s.lan.cidr} gateway ${s.lan.gateway}, DHCP ${s.lan.dhcpRange.join("-")} (namespace ${s.lan.netns}, dnsmasq ${s.lan.dnsmasqAlive ? `pid ${s.lan.dnsmasqPid}` : "not running"})`,
   ];
   for (const h of s.hosts) {
     const proc = (alive: boolean, pid?: number): string => (alive ? String(pid) : "dead");
     lines.push(
-      `  ${h.name}: ip netns exec ${h.netns} ...; OVSDB ${h.ovsdbTarget}; underlay ${h.underlayAddress}; uplink ${h.uplink}; ` +
+      `  ${h.name}: namespace ${h.netns}, management ${h.mgmtAddress}, underlay ${h.underlayAddress} on ${h.underlayDevice}, uplink "${h.uplink}"; ` +
         `ovsdb-server ${proc(h.alive.ovsdbServer, h.pids.ovsdbServer)}, ovs-vswitchd ${proc(h.alive.ovsVswitchd, h.pids.ovsVswitchd)}`,
+      `      ovs-vsctl --db=${h.ovsdbTarget} show    |    ip netns exec ${h.netns} ip addr`,
     );
   }
   for (const e of s.endpoints) lines.push(`  endpoint ${e.name} on ${e.host}/${e.bridge}: ip netns exec ${e.netns} ...`);
@@ -35,9 +36,11 @@ export function register(program: Command): void {
     .description("build a lab of N hosts and print how to reach them")
     .option("--hosts <n>", "number of hosts", parseHosts, 2)
     .option("--name <name>", "lab name (a-z0-9, up to 8)", DEFAULT_LAB)
+    .option("--underlay <mode>", 'underlay address on OVS br-phy ("ovs") or on the veth ("kernel", for Linux-bridge hosts)', "ovs")
     .option("--json", "print the status as JSON")
-    .action(async (o: { hosts: number; name: string; json?: boolean }) => {
-      const built = await labUp({ name: o.name, hosts: o.hosts, log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
+    .action(async (o: { hosts: number; name: string; underlay: string; json?: boolean }) => {
+      if (o.underlay !== "ovs" && o.underlay !== "kernel") throw new Error(`--underlay must be ovs or kernel, got "${o.underlay}"`);
+      const built = await labUp({ name: o.name, hosts: o.hosts, underlay: o.underlay, log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
       built.closeClients();
       const status = allLabStatus().find((s) => s.name === o.name)!;
       if (o.json) process.stdout.write(JSON.stringify(status, null, 2) + "\n");

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import type { AppOptions } from "../../api/app";
 import { startServer, type RunningServer } from "../../api/server";
 import { openInventory, type SqliteInventory } from "../../inventory/sqlite";
+import { cookieOwners } from "../../live/owners";
 import { LiveView } from "../../live/view";
 
 export const DEFAULT_PORT = 7080;
@@ -31,7 +32,8 @@ export interface ServeOptions extends Omit<AppOptions, "store" | "https"> {
 export async function serve(opts: ServeOptions): Promise<RunningServer & { store: SqliteInventory; live: LiveView }> {
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new Error("HTTPS needs both --tls-cert and --tls-key");
   const store = openInventory(opts.dataDir);
-  const live = opts.live ?? new LiveView();
+  // Flows are attributed to tenants through the pipeline's cookies and the inventory.
+  const live = opts.live ?? new LiveView({ flowOwner: cookieOwners(() => store.state()) });
   try {
     const https = opts.tlsCert && opts.tlsKey ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } : undefined;
     const server = await startServer({ ...opts, store, live, ...(https ? { https } : {}) });

@@ -15,6 +15,8 @@ import type { ApplyReport } from "./protocol";
 
 export class KernelAgent {
   private desired: LinkSet | null = null;
+  /** VM interfaces the last run expected but did not find: their appearance is a VM starting. */
+  private pending = new Set<string>();
   private appliedRuleset: string | null = null;
   private caps: KernelCaps | null = null;
   /** Serialises apply/reconcile: two interleaved diffs would race on the same links. */
@@ -42,33 +44,46 @@ export class KernelAgent {
     });
   }
 
-  /**
-   * Brings the kernel back to the last applied LinkSet. `reportDrift` is off when the agent itself
-   * reacts to a VM interface appearing: plugging it is expected work, not somebody's hand.
-   */
-  reconcile(repair = true, reportDrift = true): Promise<ApplyReport> {
+  /** Brings the kernel back to the last applied LinkSet, reporting what differed as drift. */
+  reconcile(repair = true): Promise<ApplyReport> {
     return this.serial(async () => {
       if (!this.desired) throw new Error("nothing applied yet: send apply first");
-      const report = await this.converge(this.desired, !repair);
-      if (!reportDrift) report.drift = [];
-      return report;
+      return this.converge(this.desired, !repair);
     });
   }
 
-  /** True when a link event names a VM interface of the current LinkSet (worth a reconcile). */
-  wantsInterface(name: string): boolean {
-    return !!this.desired && isPortIfName(name) && this.desired.attachments.some((a) => a.name === name);
+  /**
+   * Plugs VM interfaces that just appeared. Work on them is expected (a VM started) and is not
+   * reported as drift; anything else found different on the way still is.
+   */
+  plugAppeared(): Promise<ApplyReport> {
+    return this.serial(async () => {
+      if (!this.desired) throw new Error("nothing applied yet: send apply first");
+      return this.converge(this.desired, false, new Set(this.pending));
+    });
   }
 
-  private async converge(linkSet: LinkSet, dryRun: boolean): Promise<ApplyReport> {
+  /** A VM interface of the LinkSet went away (VM stopped): plug it again when it comes back. */
+  noteGone(name: string): void {
+    if (this.desired?.attachments.some((a) => a.name === name && a.portId !== null)) this.pending.add(name);
+  }
+
+  /** True when a link event names a VM interface the last run was waiting for. */
+  wantsInterface(name: string): boolean {
+    return isPortIfName(name) && this.pending.has(name);
+  }
+
+  private async converge(linkSet: LinkSet, dryRun: boolean, expected: ReadonlySet<string> = new Set()): Promise<ApplyReport> {
     const observed = { links: await this.rtnl.dumpLinks(), fdb: await this.rtnl.dumpFdb() };
     const { ops, pending } = diff(linkSet, observed);
     const ruleset = guardRuleset(linkSet.guards);
     const guardDrift = this.guardDrift(ruleset);
     // Differences from the LinkSet applied last time are drift; a new LinkSet's are just work.
     const sameAsLast = this.desired !== null && JSON.stringify(this.desired) === JSON.stringify(linkSet);
-    const drift = sameAsLast ? [...ops.map(describeOp), ...(guardDrift ? [guardDrift] : [])] : [];
+    const unexpected = ops.filter((op) => !("name" in op && expected.has(op.name)));
+    const drift = sameAsLast ? [...unexpected.map(describeOp), ...(guardDrift ? [guardDrift] : [])] : [];
     if (dryRun) return { done: [], errors: [], drift, pending, problems: linkSet.problems };
+    this.pending = new Set(pending);
     const outcome = await applyOps(this.rtnl, ops);
     if (guardDrift !== null || ruleset !== this.appliedRuleset) {
       const err = runNft(ruleset);

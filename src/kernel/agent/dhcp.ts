@@ -2,11 +2,15 @@
 // (src/apps/dhcp `handle`): frames from each VM interface arrive through packet_io.py (an
 // AF_PACKET helper, see there why), the reply goes back out of the same interface. The port is
 // known from the interface the frame came in on, exactly as OVS knows it from in_port.
+// Like the OVS pipeline's ARP responder, it also answers ARP for the network's DHCP server
+// address with the service MAC, so a client renewing by unicast finds the server.
 
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { handle, expireLeases, type LeaseDb } from "../../apps/dhcp/server";
+import { dhcpServerIp, serviceMac } from "../../model/ipam";
+import { ARP_OP, arpFrame, encodeFrame, ETH_TYPE, parseFrame } from "../../packet/frame";
 import type { DhcpScope } from "../linkset";
 import type { Network, Port } from "../../model/types";
 
@@ -86,11 +90,16 @@ export class DhcpService {
     }
     const b = this.bindings.get(ifname);
     if (!b || !/^[0-9a-f]*$/.test(rest)) return;
+    const frame = Buffer.from(rest, "hex");
+    if (frame.length >= 14 && frame.readUInt16BE(12) === ETH_TYPE.ARP) {
+      this.answerArp(ifname, b, frame);
+      return;
+    }
     const now = Date.now();
     this.leases = expireLeases(this.leases, now);
     let result;
     try {
-      result = handle(this.leases, Buffer.from(rest, "hex"), { port: b.port, network: b.network }, now);
+      result = handle(this.leases, frame, { port: b.port, network: b.network }, now);
     } catch (e) {
       this.onEvent({ ifname, portId: b.port.id, outcome: `DHCP server error: ${(e as Error).message}` });
       return;
@@ -101,5 +110,30 @@ export class DhcpService {
       this.replies.set(b.network.id, (this.replies.get(b.network.id) ?? 0) + 1);
     }
     this.onEvent({ ifname, portId: b.port.id, outcome: result.outcome });
+  }
+
+  /** Answers "who has <DHCP server address>?" from the port's own VM; other ARP is not ours. */
+  private answerArp(ifname: string, b: Binding, frame: Buffer): void {
+    const serverIp = dhcpServerIp(b.network);
+    const serverMac = serviceMac(b.network);
+    if (!serverIp || !serverMac) return;
+    let req;
+    try {
+      req = parseFrame(frame);
+    } catch {
+      return; // malformed: the VM gets no answer, the agent carries on
+    }
+    if (req.payload.kind !== "arp" || req.payload.op !== ARP_OP.REQUEST || req.payload.tpa !== serverIp) return;
+    if (req.src !== b.port.mac || req.payload.sha !== b.port.mac) return; // port security drops it anyway
+    const reply = arpFrame({
+      op: ARP_OP.REPLY,
+      srcMac: serverMac,
+      dstMac: req.payload.sha,
+      sha: serverMac,
+      spa: serverIp,
+      tha: req.payload.sha,
+      tpa: req.payload.spa,
+    });
+    this.write(`send ${ifname} ${Buffer.from(encodeFrame(reply)).toString("hex")}`);
   }
 }

@@ -4,7 +4,8 @@
 
 import { createInterface } from "node:readline";
 import { createNetlink, Protocol } from "netlink";
-import { RTM } from "../netlink/constants";
+import type { LinkSet } from "../linkset";
+import { AF_UNSPEC, RTM } from "../netlink/constants";
 import { decodeLink } from "../netlink/link";
 import { Rtnl } from "../netlink/socket";
 import { KernelAgent } from "./agent";
@@ -19,21 +20,19 @@ const rtnl = Rtnl.open();
 const agent = new KernelAgent(rtnl);
 const dhcp = new DhcpService((e) => emit({ event: "dhcp", data: e }));
 
+/** One JSON object per line on stdout: answers and events share the stream. */
 function send(obj: Response | AgentEvent): void {
   process.stdout.write(`${JSON.stringify(obj)}\n`);
 }
-function emit(e: AgentEvent): void {
-  send(e);
-}
+const emit: (e: AgentEvent) => void = send;
 
 async function handle(method: Method, params: Record<string, unknown>): Promise<unknown> {
   switch (method) {
     case "caps":
       return agent.getCaps();
     case "apply": {
-      const report = await agent.apply(params.linkSet);
-      const ls = params.linkSet as import("../linkset").LinkSet;
-      report.errors.push(...dhcp.configure(ls.dhcp));
+      const report = await agent.apply(params.linkSet); // checks the LinkSet first
+      report.errors.push(...dhcp.configure((params.linkSet as LinkSet).dhcp));
       return report;
     }
     case "reconcile":
@@ -67,25 +66,39 @@ async function onLine(line: string): Promise<void> {
 const events = createNetlink(Protocol.ROUTE);
 events.addMembership(RTNLGRP_LINK);
 let settle: NodeJS.Timeout | null = null;
+// A big apply can overflow the event socket's buffer (ENOBUFS): events were lost, so look anyway.
+events.on("error", (e) => {
+  emit({ event: "log", data: `link event socket: ${e.message}` });
+  schedulePlug();
+});
+rtnl.onError((e) => emit({ event: "log", data: `rtnetlink socket: ${e.message}` }));
 events.on("message", (msgs) => {
-  const relevant = msgs.some((m) => {
-    if (m.type !== RTM.NEWLINK) return false;
+  let relevant = false;
+  for (const m of msgs) {
+    if (m.type !== RTM.NEWLINK && m.type !== RTM.DELLINK) continue;
+    let name: string;
     try {
-      return agent.wantsInterface(decodeLink(m.data).name);
+      name = decodeLink(m.data).name;
     } catch {
-      return false;
+      continue; // a message we cannot read is not worth a crash
     }
-  });
-  if (!relevant) return;
+    // Leaving a bridge also sends an AF_BRIDGE DELLINK; only an AF_UNSPEC one means "gone".
+    if (m.type === RTM.DELLINK && m.data[0] === AF_UNSPEC) agent.noteGone(name);
+    if (m.type === RTM.NEWLINK && agent.wantsInterface(name)) relevant = true;
+  }
+  if (relevant) schedulePlug();
+});
+
+function schedulePlug(): void {
   if (settle) clearTimeout(settle);
   settle = setTimeout(() => {
     settle = null;
-    agent.reconcile(true, false).then(
+    agent.plugAppeared().then(
       (report) => emit({ event: "reconciled", data: report }),
       (e: Error) => emit({ event: "log", data: `reconcile after link event failed: ${e.message}` }),
     );
   }, EVENT_SETTLE_MS);
-});
+}
 
 const rl = createInterface({ input: process.stdin });
 rl.on("line", (line) => void onLine(line));

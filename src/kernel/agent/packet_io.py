@@ -5,7 +5,7 @@
 # The DHCP logic itself stays in TypeScript (src/apps/dhcp), shared with the OVS backend.
 #
 # stdin:  "watch IFNAME" | "unwatch IFNAME" | "send IFNAME HEX"
-# stdout: "frame IFNAME HEX" (a DHCP client->server frame the VM sent) | "error IFNAME TEXT" |
+# stdout: "frame IFNAME HEX" (a DHCP request or an ARP request the VM sent) | "error IFNAME TEXT" |
 #         "up IFNAME" (socket bound) | "down IFNAME" (interface gone; retried every second)
 
 import ctypes, os, select, socket, struct, sys, time
@@ -16,14 +16,22 @@ PACKET_IGNORE_OUTGOING = 23
 PACKET_OUTGOING = 4
 SOL_PACKET = 263
 
-# Classic BPF: accept IPv4 UDP to port 67 that is not a non-first fragment, drop the rest, so
-# only DHCP requests are copied to this process, not the VM's whole traffic.
-#   ldh [12]; jeq #0x800 ? next : drop; ldb [23]; jeq #17 ? next : drop; ldh [20];
-#   jset #0x1fff ? drop : next; ldxb 4*([14]&0xf); ldh [x+16]; jeq #67 ? accept : drop
+# Classic BPF: accept ARP requests, and IPv4 UDP to port 67 that is not a non-first fragment;
+# drop the rest, so only DHCP and ARP requests are copied to this process, not the VM's traffic.
+#   0 ldh [12]                  ; ethertype
+#   1 jeq #0x806 ? 2 : 4
+#   2 ldh [20]                  ; ARP opcode
+#   3 jeq #1 ? accept : drop
+#   4 jeq #0x800 ? 5 : drop     ; (A still holds the ethertype)
+#   5 ldb [23]; 6 jeq #17 ? 7 : drop
+#   7 ldh [20]; 8 jset #0x1fff ? drop : 9     ; a non-first fragment has no UDP header
+#   9 ldxb 4*([14]&0xf); 10 ldh [x+16]; 11 jeq #67 ? accept : drop
+#  12 accept; 13 drop
 BPF = [
-    (0x28, 0, 0, 12), (0x15, 0, 8, 0x0800), (0x30, 0, 0, 23), (0x15, 0, 6, 17),
-    (0x28, 0, 0, 20), (0x45, 4, 0, 0x1FFF), (0xB1, 0, 0, 14), (0x48, 0, 0, 16),
-    (0x15, 0, 1, 67), (0x06, 0, 0, 0x40000), (0x06, 0, 0, 0),
+    (0x28, 0, 0, 12), (0x15, 0, 2, 0x0806), (0x28, 0, 0, 20), (0x15, 8, 9, 1),
+    (0x15, 0, 8, 0x0800), (0x30, 0, 0, 23), (0x15, 0, 6, 17), (0x28, 0, 0, 20),
+    (0x45, 4, 0, 0x1FFF), (0xB1, 0, 0, 14), (0x48, 0, 0, 16), (0x15, 0, 1, 67),
+    (0x06, 0, 0, 0x40000), (0x06, 0, 0, 0),
 ]
 _filter = b"".join(struct.pack("HBBI", *insn) for insn in BPF)
 _filter_buf = ctypes.create_string_buffer(_filter)
@@ -39,7 +47,9 @@ def say(*parts):
     out.flush()
 
 
-def is_dhcp_request(frame):
+def is_wanted(frame):
+    if len(frame) >= 22 and frame[12:14] == b"\x08\x06":
+        return frame[20:22] == b"\x00\x01"  # ARP request
     if len(frame) < 14 + 20 + 8 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
         return False
     ihl = (frame[14] & 0x0F) * 4
@@ -128,7 +138,7 @@ def main():
             except OSError as e:
                 drop(ifname, str(e))
                 continue
-            if addr[2] == PACKET_OUTGOING or not is_dhcp_request(frame):
+            if addr[2] == PACKET_OUTGOING or not is_wanted(frame):
                 continue
             say("frame", ifname, frame.hex())
         now = time.monotonic()

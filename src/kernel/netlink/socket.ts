@@ -21,7 +21,14 @@ export function errnoOf(body: Buffer): number {
 }
 
 export class Rtnl {
-  private constructor(private readonly sock: NetlinkSocket) {}
+  /** The last socket-level error, kept so that an unheard one never crashes the process. */
+  lastError: Error | null = null;
+
+  private constructor(private readonly sock: NetlinkSocket) {
+    sock.on("error", (e) => {
+      this.lastError = e;
+    });
+  }
 
   static open(): Rtnl {
     return new Rtnl(createNetlink(Protocol.ROUTE));
@@ -31,8 +38,24 @@ export class Rtnl {
     this.sock.close();
   }
 
-  /** Sends one request and returns the bodies of the reply messages (none for a plain ACK). */
-  async send(req: RtRequest): Promise<Buffer[]> {
+  /** Socket-level errors (not replies to a request); without a listener they would crash Node. */
+  onError(listener: (e: Error) => void): void {
+    this.sock.on("error", listener);
+  }
+
+  /**
+   * Sends one request and returns the bodies of the reply messages (none for a plain ACK).
+   * Requests go one at a time: the kernel runs one dump per socket and answers a second with EBUSY.
+   */
+  send(req: RtRequest): Promise<Buffer[]> {
+    const run = this.queue.then(() => this.sendNow(req));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private async sendNow(req: RtRequest): Promise<Buffer[]> {
     const what = RTM_NAMES[req.type] ?? `RTM ${req.type}`;
     let msgs;
     try {

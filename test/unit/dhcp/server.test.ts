@@ -100,6 +100,12 @@ describe("DHCP server", () => {
     expect(r.leases.get("p1")).toMatchObject({ state: "offered", ip: "192.0.2.10" });
   });
 
+  it("hands out the interface MTU (option 26) when the network sets one", () => {
+    const r = handle(new Map(), frameOf(request(DHCP_TYPE.DISCOVER)), { port, network: { ...network, mtu: 1450 } }, NOW);
+    expect([...replyOf(r.reply).dhcp.options.get(OPT.INTERFACE_MTU)!]).toEqual([0x05, 0xaa]);
+    expect(replyOf(handle(new Map(), frameOf(request(DHCP_TYPE.DISCOVER)), ctx, NOW).reply).dhcp.options.has(OPT.INTERFACE_MTU)).toBe(false);
+  });
+
   it("honours the broadcast flag", () => {
     const r = handle(new Map(), frameOf(request(DHCP_TYPE.DISCOVER, { flags: FLAG_BROADCAST })), ctx, NOW);
     const { eth, ip, dhcp } = replyOf(r.reply);

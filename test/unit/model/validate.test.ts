@@ -71,6 +71,7 @@ describe("model validation", () => {
     ["gateway outside", overlay({ id: "x", name: "x", segmentationId: 7, gateway: "198.51.100.1" }), "gateway", "out_of_range"],
     ["range over gateway", overlay({ id: "x", name: "x", segmentationId: 7, dhcpRange: { start: "192.0.2.1", end: "192.0.2.9" } }), "dhcpRange", "conflict"],
     ["range reversed", overlay({ id: "x", name: "x", segmentationId: 7, dhcpRange: { start: "192.0.2.9", end: "192.0.2.5" } }), "dhcpRange", "out_of_range"],
+    ["MTU 40", overlay({ id: "x", name: "x", segmentationId: 7, mtu: 40 }), "mtu", "out_of_range"],
     ["same name in tenant", overlay({ id: "x", segmentationId: 7 }), "name", "duplicate"],
     ["unknown tenant", overlay({ id: "x", tenantId: "nope", segmentationId: 7 }), "tenantId", "not_found"],
   ])("refuses a network with %s", (_label, network, path, code) => {
@@ -148,5 +149,50 @@ describe("model validation", () => {
     expect(validateModel(base)).toEqual([]);
     const bad = { ...base, ports: [{ id: "p", networkId: "n1", hostId: "h1", mac: "02:00:00:00:00:01", ip: "192.0.3.1", ipAssignment: "fixed" as const, ifaceId: "p" }] };
     expect(validateModel(bad)).toContainEqual(expect.objectContaining({ path: "ports[0].ip" }));
+  });
+});
+
+describe("port updates", () => {
+  const withPort = build([
+    { op: "add_tenant", tenant: { id: "t1", name: "acme" } },
+    { op: "add_host", host: { id: "h1", name: "kvm1", managementAddress: "203.0.113.1", ovsdbTarget: "tcp:203.0.113.1:6640", backend: "ovs", tunnelIp: "203.0.113.1" } },
+    { op: "add_host", host: { id: "h2", name: "kvm2", managementAddress: "203.0.113.2", ovsdbTarget: "tcp:203.0.113.2:6640", backend: "ovs", tunnelIp: "203.0.113.2" } },
+    { op: "add_network", network: overlay() },
+    { op: "add_port", port: { id: "p1", networkId: "n1", hostId: "h1", mac: "02:00:00:00:00:01" } },
+    { op: "add_port", port: { id: "p2", networkId: "n1", hostId: "h1", mac: "02:00:00:00:00:02", ip: "192.0.2.20" } },
+  ]);
+
+  it("moves a port to another host keeping its allocated address", () => {
+    const r = applyChange(withPort, { op: "update_port", port: { id: "p1", networkId: "n1", hostId: "h2", mac: "02:00:00:00:00:01" } });
+    expect(r.ok && r.value.ports[0]).toMatchObject({ id: "p1", hostId: "h2", ip: "192.0.2.100", ipAssignment: "allocated" });
+  });
+
+  it("checks the new values against the other ports, not against itself", () => {
+    expect(applyChange(withPort, { op: "update_port", port: { id: "p2", networkId: "n1", hostId: "h1", mac: "02:00:00:00:00:02", ip: "192.0.2.20" } }).ok).toBe(true);
+    expect(refused(withPort, { op: "update_port", port: { id: "p2", networkId: "n1", hostId: "h1", mac: "02:00:00:00:00:01" } }))
+      .toContainEqual(expect.objectContaining({ path: "mac", code: "duplicate" }));
+    expect(refused(withPort, { op: "update_port", port: { id: "p9", networkId: "n1", hostId: "h1", mac: "02:00:00:00:00:09" } }))
+      .toContainEqual(expect.objectContaining({ code: "not_found" }));
+  });
+});
+
+describe("port index", () => {
+  it("keeps answers right for an older model after a newer one took its index", () => {
+    const port = (id: string, mac: string, ip?: string) => ({ op: "add_port" as const, port: { id, networkId: "n1", hostId: "h1", mac, ...(ip ? { ip } : {}) } });
+    const m1 = build([
+      { op: "add_tenant", tenant: { id: "t1", name: "acme" } },
+      { op: "add_host", host: { id: "h1", name: "kvm1", managementAddress: "203.0.113.1", ovsdbTarget: "tcp:203.0.113.1:6640", backend: "ovs", tunnelIp: null } },
+      { op: "add_network", network: overlay() },
+      port("p1", "02:00:00:00:00:01"),
+    ]);
+    const m2 = applyChange(m1, port("p2", "02:00:00:00:00:02", "192.0.2.50"));
+    expect(m2.ok).toBe(true);
+    // m1 never had p2: the same MAC, id and address are free there.
+    expect(applyChange(m1, port("p2", "02:00:00:00:00:02", "192.0.2.50")).ok).toBe(true);
+    if (!m2.ok) return;
+    expect(refused(m2.value, port("p3", "02:00:00:00:00:02"))).toContainEqual(expect.objectContaining({ path: "mac", code: "duplicate" }));
+    const m3 = applyChange(m2.value, { op: "remove_port", id: "p2" });
+    expect(m3.ok && applyChange(m3.value, port("p3", "02:00:00:00:00:02", "192.0.2.50")).ok).toBe(true);
+    expect(refused(m2.value, port("p3", "02:00:00:00:00:03", "192.0.2.50"))).toContainEqual(expect.objectContaining({ path: "ip", code: "duplicate" }));
   });
 });

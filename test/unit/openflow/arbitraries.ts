@@ -66,6 +66,15 @@ const regMove: fc.Arbitrary<Action> = fc
     );
   });
 
+const regLoad: fc.Arbitrary<Action> = fc.constantFrom(...OXM_FIELDS).chain((dst) => {
+  const width = dst.bytes * 8;
+  return fc.integer({ min: 1, max: Math.min(64, width) }).chain((nBits) =>
+    fc.tuple(fc.integer({ min: 0, max: width - nBits }), fc.bigInt({ min: 0n, max: (1n << BigInt(nBits)) - 1n })).map(
+      ([ofs, value]) => ({ type: "nx_reg_load", ofs, nBits, dst: dst.name, value }) as Action,
+    ),
+  );
+});
+
 const port = fc.oneof(fc.integer({ min: 1, max: 0xfeff }), fc.constantFrom(0xfffffff8, 0xfffffff9, 0xfffffffa, 0xfffffffb, 0xfffffffc, 0xfffffffd, 0xfffffffe));
 
 export const action: fc.Arbitrary<Action> = fc.oneof(
@@ -81,6 +90,7 @@ export const action: fc.Arbitrary<Action> = fc.oneof(
   setField,
   fc.tuple(port, u8).map(([inPort, tableId]) => ({ type: "nx_resubmit_table" as const, inPort, tableId })),
   regMove,
+  regLoad,
   // Experimenter bodies that fill the action to a multiple of 8 (the codec keeps the padding as part
   // of data), and not Nicira, whose subtypes may decode as typed actions. After the 4-byte header
   // and the 4-byte experimenter id, that is 8n bytes of data.

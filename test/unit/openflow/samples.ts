@@ -60,6 +60,8 @@ export const allActions: Action[] = [
   { type: "nx_resubmit_table", inPort: 5, tableId: 255 },
   { type: "nx_reg_move", nBits: 16, srcOfs: 0, dstOfs: 16, src: "reg0", dst: "reg1" },
   { type: "nx_reg_move", nBits: 48, srcOfs: 0, dstOfs: 0, src: "eth_src", dst: "eth_dst" },
+  { type: "nx_reg_load", ofs: 4, nBits: 28, dst: "reg0", value: 0xdeadbeen },
+  { type: "nx_reg_load", ofs: 0, nBits: 64, dst: "metadata", value: 0xffffffffffffffffn },
   { type: "experimenter", experimenter: 0x00002320, data: Buffer.from("0012000000000000", "hex") },
 ];
 

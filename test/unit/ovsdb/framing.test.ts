@@ -56,6 +56,21 @@ describe("JsonStreamFramer", () => {
     );
   });
 
+  it("survives strings made only of the framer's special characters (fuzz)", () => {
+    const tricky = fc.string({ unit: fc.constantFrom('"', "\\", "{", "}", "[", "]", "é", "a", " ") });
+    fc.assert(
+      fc.property(fc.array(tricky, { minLength: 1, maxLength: 6 }), fc.nat(), (strings, seed) => {
+        const objs = strings.map((str, i) => ({ [str]: [str, { k: str }], i }));
+        const bytes = Buffer.from(objs.map((o) => JSON.stringify(o)).join("\n"), "utf8");
+        const cut = seed % (bytes.length + 1);
+        const f = new JsonStreamFramer();
+        const texts = [...f.push(bytes.subarray(0, cut)), ...f.push(bytes.subarray(cut))];
+        expect(texts.map((t) => JSON.parse(t))).toEqual(objs);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("rejects bytes that cannot start a message, and stays failed", () => {
     const f = new JsonStreamFramer();
     expect(() => f.push('{"a":1} x')).toThrow(new FramingError("unexpected byte 0x78 between messages"));

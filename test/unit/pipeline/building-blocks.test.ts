@@ -120,3 +120,30 @@ describe("diff", () => {
     expect(msgs.map((m) => (m.type === "group_mod" ? `${m.command}:${m.groupId}` : m.type))).toEqual([`${OFPGC.MODIFY}:11`, "barrier_request"]);
   });
 });
+
+describe("diff against what Open vSwitch reports", () => {
+  it("reads OVS's NXAST_REG_MOVE with legacy NXM headers as the same move", () => {
+    const desired = flow(
+      "arp",
+      "respond",
+      { metadata: { value: 1n, mask: 0xffffffffn }, eth_type: 0x0806, arp_op: 1, arp_tpa: "192.0.2.10" },
+      [apply({ type: "nx_reg_move", nBits: 48, srcOfs: 0, dstOfs: 0, src: "eth_src", dst: "eth_dst" }, { type: "nx_reg_move", nBits: 48, srcOfs: 0, dstOfs: 0, src: "arp_sha", dst: "arp_tha" }, { type: "nx_reg_move", nBits: 32, srcOfs: 0, dstOfs: 0, src: "arp_spa", dst: "arp_tpa" })],
+      makeCookie("port", "arp_responder", "p"),
+    );
+    // Bytes as ovs-vswitchd 3.1 returned them in a flow stats reply (subtype 6, n_bits, ofs, headers).
+    const ovs = (bytes: number[]) => ({ type: "experimenter" as const, experimenter: 0x2320, data: new Uint8Array(bytes) });
+    const reported = {
+      ...asActual({ flows: [desired], groups: [], problems: [] }).flows[0]!,
+      instructions: [
+        apply(
+          ovs([0, 6, 0, 48, 0, 0, 0, 0, 0, 0, 4, 6, 0, 0, 2, 6]),
+          ovs([0, 6, 0, 48, 0, 0, 0, 0, 0, 1, 34, 6, 0, 1, 36, 6]),
+          ovs([0, 6, 0, 32, 0, 0, 0, 0, 0, 0, 32, 4, 0, 0, 34, 4]),
+        ),
+      ],
+    };
+    expect(diff({ flows: [desired], groups: [], problems: [] }, { flows: [reported], groups: [] })).toHaveLength(1);
+    const wrong = { ...reported, instructions: [apply(ovs([0, 6, 0, 48, 0, 0, 0, 0, 0, 0, 2, 6, 0, 0, 4, 6]))] };
+    expect(diff({ flows: [desired], groups: [], problems: [] }, { flows: [wrong], groups: [] })).toHaveLength(2);
+  });
+});

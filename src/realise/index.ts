@@ -1,0 +1,169 @@
+// The orchestrator: feeds every host's realiser from the model, maps connecting switches to hosts
+// by datapath id, and runs the DHCP app with the realisers' port bindings.
+//
+//   const r = startRealisation({ model, controller, controllerTarget: "tcp:198.51.100.1:6653" });
+//   r.update(nextModel);            // on every model change (or pass `subscribe`)
+//   await r.settled();              // every host programmed as far as it can be
+//   await r.close();
+//
+// One realiser per host, by backend: OVS hosts get an OvsHostRealiser (host.ts); hosts with the
+// "bridge" backend go to the `bridge` realiser if one is given (the kernel backend plugs in there
+// through the `Realiser` seam below), and are otherwise left alone.
+
+import type { Controller } from "../controller/controller";
+import type { Switch } from "../controller/api";
+import { createLogger, type Logger } from "../log";
+import type { Host, NetworkModel } from "../model/types";
+import type { OvsdbClient } from "../ovsdb/client";
+import type { DatapathType } from "../ovsdb/vswitch";
+import { TenantDhcpApp } from "../apps/tenant/dhcp";
+import { OvsHostRealiser, hostDatapathId, type HostStatus, type PassReport } from "./host";
+
+export { OvsHostRealiser, hostDatapathId, integrationBridgeSpec } from "./host";
+export type { HostStatus, OvsHostOptions, PassReport } from "./host";
+export * from "./wiring";
+export * from "./program";
+
+/** The seam every backend's realiser fits: the orchestrator hands it the whole model. */
+export interface Realiser {
+  readonly backend: Host["backend"];
+  /** Applies a model (only the hosts of its backend concern it). */
+  apply(model: NetworkModel): void | Promise<unknown>;
+  /** Re-reads what the hosts hold and repairs drift. */
+  reconcile(): Promise<unknown>;
+  status(): unknown;
+  close(): Promise<void>;
+}
+
+export interface RealisationOptions {
+  model: NetworkModel;
+  /** Model updates after the first: called with every new snapshot; returns an unsubscribe. */
+  subscribe?: (listener: (model: NetworkModel) => void) => () => void;
+  /** The controller whose switches are the OVS hosts' br-ints. */
+  controller: Controller;
+  /** The target br-int's Controller row points at, e.g. "tcp:198.51.100.1:6653". */
+  controllerTarget: string;
+  /** An OVSDB client for a host; default: one to `host.ovsdbTarget`, owned by its realiser. */
+  ovsdbFor?: (host: Host) => OvsdbClient | undefined;
+  datapathType?: DatapathType;
+  reconcileIntervalMs?: number;
+  /** The kernel-bridge backend, for hosts whose backend is "bridge". */
+  bridge?: Realiser;
+  /** Run the DHCP app for overlay networks (default true). */
+  dhcp?: boolean;
+  logger?: Logger;
+  onReport?: (report: PassReport) => void;
+}
+
+export interface Realisation {
+  update(model: NetworkModel): void;
+  /** Resolves when no OVS realiser has work pending. */
+  settled(): Promise<void>;
+  /** A full re-read and repair on every host; one report per OVS host. */
+  reconcile(): Promise<Array<PassReport | null>>;
+  status(): HostStatus[];
+  realiser(hostId: string): OvsHostRealiser | undefined;
+  readonly dhcp: TenantDhcpApp | null;
+  close(): Promise<void>;
+}
+
+/** The identity of an OVS host's realiser: a new one is made when any of this changes. */
+function hostKey(h: Host): string {
+  return `${h.backend}|${h.ovsdbTarget}`;
+}
+
+export function startRealisation(opts: RealisationOptions): Realisation {
+  const log = opts.logger ?? createLogger("realise");
+  const realisers = new Map<string, { key: string; realiser: OvsHostRealiser }>();
+  const byDpid = new Map<bigint, OvsHostRealiser>();
+  let model = opts.model;
+  let closed = false;
+
+  const sync = (next: NetworkModel) => {
+    model = next;
+    const wanted = new Map(next.hosts.filter((h) => h.backend === "ovs").map((h) => [h.id, h]));
+    for (const [id, entry] of [...realisers]) {
+      const h = wanted.get(id);
+      if (!h || hostKey(h) !== entry.key) {
+        realisers.delete(id);
+        byDpid.delete(entry.realiser.dpid);
+        void entry.realiser.close();
+        log.info({ host: id }, h ? "host changed: realiser restarted" : "host left the model: realiser stopped");
+      }
+    }
+    for (const [id, h] of wanted) {
+      const entry = realisers.get(id);
+      if (entry) {
+        entry.realiser.setModel(next);
+        continue;
+      }
+      const ovsdb = opts.ovsdbFor?.(h);
+      const realiser = new OvsHostRealiser({
+        hostId: id,
+        model: next,
+        controllerTarget: opts.controllerTarget,
+        ...(ovsdb ? { ovsdb } : {}),
+        ...(opts.datapathType ? { datapathType: opts.datapathType } : {}),
+        ...(opts.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: opts.reconcileIntervalMs } : {}),
+        logger: log.child({ host: id }),
+        ...(opts.onReport ? { onReport: opts.onReport } : {}),
+      });
+      realisers.set(id, { key: hostKey(h), realiser });
+      byDpid.set(realiser.dpid, realiser);
+      // A switch that connected before its host entered the model.
+      const sw = opts.controller.switchByDpid(realiser.dpid);
+      if (sw) realiser.attach(sw);
+    }
+    if (opts.bridge) void Promise.resolve(opts.bridge.apply(next)).catch((err: unknown) => log.warn({ err: String(err) }, "bridge backend apply failed"));
+  };
+
+  const onUp = (sw: Switch) => {
+    const r = byDpid.get(sw.dpid);
+    if (r) r.attach(sw);
+    else log.warn({ dpid: sw.dpidHex }, "a switch connected that is no host's br-int: left alone");
+  };
+  const onDown = (sw: Switch) => byDpid.get(sw.dpid)?.detach(sw);
+  const stops: Array<() => void> = [opts.controller.on("switch_up", onUp), opts.controller.on("switch_down", onDown)];
+
+  let dhcp: TenantDhcpApp | null = null;
+  if (opts.dhcp !== false) {
+    dhcp = new TenantDhcpApp({ lookup: (dpid, ofport) => byDpid.get(dpid)?.portAt(ofport), logger: log.child({ app: "dhcp" }) });
+    stops.push(opts.controller.use(dhcp));
+  }
+
+  sync(opts.model);
+  if (opts.subscribe) stops.push(opts.subscribe((m) => !closed && sync(m)));
+
+  return {
+    update: (m) => {
+      if (!closed) sync(m);
+    },
+    async settled() {
+      // A pass may cause another (an OVSDB change it made comes back as a row change): wait until
+      // every realiser stays quiet for a moment.
+      for (;;) {
+        const all = [...realisers.values()].map((e) => e.realiser);
+        await Promise.all(all.map((r) => r.idle()));
+        await new Promise((r) => setTimeout(r, 30));
+        if (all.every((r) => !r.busy)) return;
+      }
+    },
+    async reconcile() {
+      const all = [...realisers.values()].map((e) => e.realiser);
+      const reports = await Promise.all(all.map((r) => r.reconcile()));
+      if (opts.bridge) await opts.bridge.reconcile();
+      return reports;
+    },
+    status: () => [...realisers.values()].map((e) => e.realiser.status()),
+    realiser: (hostId) => realisers.get(hostId)?.realiser,
+    dhcp,
+    async close() {
+      closed = true;
+      for (const stop of stops.splice(0)) stop();
+      await Promise.all([...realisers.values()].map((e) => e.realiser.close()));
+      realisers.clear();
+      byDpid.clear();
+      if (opts.bridge) await opts.bridge.close();
+    },
+  };
+}
