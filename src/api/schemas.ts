@@ -69,6 +69,7 @@ export const HostCreate = Type.Object(
   },
   { additionalProperties: false },
 );
+export const HostUpdate = Type.Partial(Type.Omit(HostCreate, ["name"]), { additionalProperties: false });
 export const ForceQuery = Type.Object({ force: Type.Optional(Type.Boolean({ default: false })) });
 
 // ---- networks ----
@@ -100,6 +101,7 @@ export const NetworkCreate = Type.Object(
   },
   { additionalProperties: false },
 );
+export const NetworkUpdate = Type.Partial(Type.Omit(NetworkCreate, ["tenant", "kind"]), { additionalProperties: false });
 export const NetworkListQuery = Type.Object({ tenant: Type.Optional(Type.String()) });
 
 // ---- VMs ----

@@ -55,8 +55,9 @@ export interface Switch {
 
   /**
    * Queues messages for this switch, encoded at once (a bad message throws here and nothing of
-   * the batch is sent) and written together when the current task ends. Returns their xids;
-   * errors they cause arrive as `error` events carrying those xids. Use `commit` to wait for them.
+   * the batch is sent) and written together when the current task ends. A message without an
+   * xid gets a fresh one, written into the message object: build a new object per send. Returns
+   * the xids; errors they cause arrive as `error` events carrying them. Use `commit` to wait.
    */
   send(messages: Outgoing | readonly Outgoing[]): number[];
   /** Sends a request and resolves with its reply (or rejects with the switch's OFPT_ERROR). */
@@ -68,7 +69,7 @@ export interface Switch {
   ): Promise<MultipartReplyOf<K>>;
   /** Resolves once the switch has processed everything sent before. */
   barrier(options?: RequestOptions): Promise<void>;
-  /** Sends messages then a barrier; rejects with a BatchError listing each message the switch refused. */
+  /** Sends messages (as `send`) then a barrier; rejects with a BatchError listing each message the switch refused. */
   commit(messages: readonly Outgoing[], options?: RequestOptions): Promise<void>;
   /** OFPT_ROLE_REQUEST; rejects with OpenFlowError (ROLE_REQUEST_FAILED/STALE) for an old generation id. */
   setRole(role: number, generationId: bigint, options?: RequestOptions): Promise<RoleReply>;

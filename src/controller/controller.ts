@@ -137,8 +137,12 @@ export class Controller implements ControllerApi, SessionHost {
     yield* this.byDpid.values();
   }
 
+  /** By datapath id: a bigint, or hex digits ("0000000000abcdef", "00:00:...:ab:cd:ef", "0xabcdef"). */
   switchByDpid(dpid: bigint | string): Switch | undefined {
-    return this.byDpid.get(typeof dpid === "bigint" ? dpid : BigInt(`0x${dpid.replace(/[^0-9a-fA-F]/g, "")}`));
+    if (typeof dpid === "bigint") return this.byDpid.get(dpid);
+    const hex = dpid.trim().replace(/^0x/i, "").replace(/:/g, "");
+    if (!/^[0-9a-fA-F]{1,16}$/.test(hex)) return undefined;
+    return this.byDpid.get(BigInt(`0x${hex}`));
   }
 
   /** Connections open now, up or still in their handshake. */
@@ -200,8 +204,8 @@ export class Controller implements ControllerApi, SessionHost {
     const list = this.listeners[event] as Handler<E>[];
     for (let i = 0; i < list.length; i++) {
       try {
-        const result = list[i]!(...args);
-        if (result !== undefined) result.catch((err: unknown) => this.handlerFailed(event, args[0], err));
+        const result: unknown = list[i]!(...args);
+        if (result instanceof Promise) result.catch((err: unknown) => this.handlerFailed(event, args[0], err));
       } catch (err) {
         this.handlerFailed(event, args[0], err);
       }

@@ -11,8 +11,8 @@
 
 import type { Host, Network, NetworkModel, Port } from "../model/types";
 import {
-  type Attachment, type FdbEntry, type KernelCaps, type LinkSet, type OwnedLink, type PortGuard, type Problem,
-  overlayBridgeName, portIfName, providerBridgeName, vlanIfName, VXLAN_PORT, vxlanName,
+  type Attachment, type FdbEntry, type KernelCaps, type LinkSet, type OwnedLink, type PortGuard,
+  isOwnedLinkName, overlayBridgeName, portIfName, providerBridgeName, vlanIfName, VXLAN_PORT, vxlanName,
 } from "./linkset";
 import { ZERO_MAC } from "./netlink/addr";
 
@@ -28,6 +28,9 @@ export function compile(model: NetworkModel, hostId: string, caps: KernelCaps): 
   if (host.backend !== "bridge") {
     out.problems.push({ networkId: null, message: `host ${host.name} uses backend "${host.backend}", not "bridge"` });
     return out;
+  }
+  if (host.uplink && isOwnedLinkName(host.uplink)) {
+    out.problems.push({ networkId: null, message: `host ${host.name}: uplink "${host.uplink}" uses a name vnet reserves for its own links (vnbr*, vnvx*, vnvl*)` });
   }
   const localPorts = model.ports.filter((p) => p.hostId === hostId);
   const networks = model.networks.filter((n) => localPorts.some((p) => p.networkId === n.id)).slice().sort(byId);

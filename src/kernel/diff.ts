@@ -72,6 +72,12 @@ function flagDiff(want: BrPortFlags, have: BrPortFlags | undefined): BrPortFlags
   return any ? out : null;
 }
 
+/** Why a link must be (re)plugged into `bridge`, or null when it sits there already. */
+function plugReason(current: string | null, bridge: string, fresh: ReadonlySet<string>): string | null {
+  if (current === bridge) return fresh.has(bridge) ? `was plugged into ${bridge}, which is recreated` : null;
+  return `is plugged into ${current ?? "nothing"}, want ${bridge}`;
+}
+
 const flagText = (f: BrPortFlags): string => Object.entries(f).map(([k, v]) => `${k} ${v ? "on" : "off"}`).join(", ");
 
 /** Entries vnet owns in a dump: static entries on its own links, not the kernel's local ones. */
@@ -110,7 +116,9 @@ export function diff(desired: LinkSet, observed: Observed): DiffResult {
   const fresh = new Set<string>();
 
   for (const have of observed.links) {
-    if (isOwnedLinkName(have.name) && !wantLinks.has(have.name) && !wantPorts.has(have.name)) {
+    // Only kinds vnet creates: a veth or NIC that merely shares the prefix is not vnet's to delete.
+    const ownKind = have.kind === "bridge" || have.kind === "vxlan" || have.kind === "vlan";
+    if (ownKind && isOwnedLinkName(have.name) && !wantLinks.has(have.name) && !wantPorts.has(have.name)) {
       dels.push({ op: "link-del", name: have.name, reason: `${have.name} exists but the model has no use for it` });
     }
   }
@@ -127,7 +135,7 @@ export function diff(desired: LinkSet, observed: Observed): DiffResult {
     (want.kind === "bridge" ? bridgeAdds : otherAdds).push(add);
   }
 
-  // Owned links (which the add plugs and brings up) and the VM interfaces.
+  // Owned links that exist: up, and in the right bridge (a fresh link is created that way).
   for (const want of desired.links) {
     const have = byName.get(want.name);
     if (!have || fresh.has(want.name)) continue;
@@ -138,9 +146,12 @@ export function diff(desired: LinkSet, observed: Observed): DiffResult {
       set.up = true;
       why.push("is down");
     }
-    if (want.kind !== "bridge" && (masterName(have) !== wantMaster || fresh.has(wantMaster!))) {
-      set.master = wantMaster;
-      why.push(`is plugged into ${masterName(have) ?? "nothing"}, want ${wantMaster}`);
+    if (want.kind !== "bridge") {
+      const plug = plugReason(masterName(have), want.bridge, fresh);
+      if (plug) {
+        set.master = wantMaster;
+        why.push(plug);
+      }
     }
     if (why.length) sets.push({ op: "link-set", name: want.name, ...set, reason: `${want.name} ${why.join(" and ")}` });
   }
@@ -156,9 +167,10 @@ export function diff(desired: LinkSet, observed: Observed): DiffResult {
     if (!owned && have) {
       const set: { up?: boolean; master?: string } = {};
       const why: string[] = [];
-      if (masterName(have) !== a.bridge || fresh.has(a.bridge)) {
+      const plug = plugReason(masterName(have), a.bridge, fresh);
+      if (plug) {
         set.master = a.bridge;
-        why.push(`is plugged into ${masterName(have) ?? "nothing"}, want ${a.bridge}`);
+        why.push(plug);
       }
       if (!have.up) {
         set.up = true;
@@ -181,7 +193,13 @@ export function diff(desired: LinkSet, observed: Observed): DiffResult {
   }
 
   const deleted = new Set(dels.map((d) => (d.op === "link-del" ? d.name : "")));
-  const haveFdb = ownedFdb(observed, byIndex).filter((e) => !deleted.has(e.dev));
+  // A recreated link starts with an empty table, and so does a bridge: the static entries a
+  // recreated bridge held for its tunnel port are gone with it.
+  const bridgeOf = (dev: string): string | undefined => {
+    const l = wantLinks.get(dev);
+    return l && l.kind !== "bridge" ? l.bridge : undefined;
+  };
+  const haveFdb = ownedFdb(observed, byIndex).filter((e) => !deleted.has(e.dev) && !(e.dst === undefined && fresh.has(bridgeOf(e.dev) ?? "")));
   const haveKeys = new Set(haveFdb.map(fdbKey));
   const wantKeys = new Set(desired.fdb.map(fdbKey));
   for (const e of haveFdb) {

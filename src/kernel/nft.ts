@@ -3,10 +3,10 @@
 // namespace. (nftables speaks netlink too, but its expression bytecode is a large protocol of its
 // own; the nft tool is the supported way to write it, and one `nft -f` file is one transaction.)
 //
-// Frames entering the bridge from a VM port jump to that port's chain, which drops, with a named
-// counter per port, frames whose Ethernet source, ARP sender or IPv4 source is not the port's
-// own. DHCP DISCOVER/REQUEST (from 0.0.0.0) and ARP probes (sender IP 0.0.0.0) stay allowed.
-// IPv6 from VMs is dropped (the model is IPv4 only: an unchecked IPv6 path would be a spoofing path).
+// Frames entering the bridge from a VM port jump to that port's chain, which lets through only
+// IPv4 and ARP that tell the truth about the port (its MAC; its address, or 0.0.0.0 for DHCP
+// and ARP probes) and drops the rest, counting in a named counter per port, like the OVS
+// pipeline's port_security table. IPv6 is dropped uncounted (the model is IPv4 only).
 
 import type { PortGuard } from "./linkset";
 
@@ -27,25 +27,28 @@ function checkGuard(g: PortGuard): void {
 
 function portChain(g: PortGuard): string[] {
   const drop = `counter name "${dropCounterName(g.ifname)}" drop`;
-  const lines = [
-    `  chain port_${g.ifname} {`,
-    `    ether saddr != ${g.mac} ${drop}`,
-    `    ether type arp arp saddr ether != ${g.mac} ${drop}`,
-  ];
+  const lines = [`  chain port_${g.ifname} {`, `    ether saddr != ${g.mac} ${drop}`];
   if (g.dhcpLocal) {
     // The agent answers from the port itself (its packet socket sees the frame before the
     // bridge does): the request goes no further, and the VM may not answer anyone else's.
     lines.push(`    ether type ip udp sport 68 udp dport 67 drop`, `    ether type ip udp sport 67 udp dport 68 ${drop}`);
   }
+  lines.push(`    ether type arp arp saddr ether != ${g.mac} ${drop}`);
   if (g.ip !== null) {
+    // Sender 0.0.0.0 is allowed only in a probe (RFC 5227), which is a request.
     lines.push(
+      `    ether type arp arp saddr ip 0.0.0.0 arp operation != request ${drop}`,
       `    ether type arp arp saddr ip != { 0.0.0.0, ${g.ip} } ${drop}`,
+      `    ether type arp accept`,
       `    ether type ip ip saddr ${g.ip} accept`,
       `    ether type ip ip saddr 0.0.0.0 udp sport 68 udp dport 67 accept`,
-      `    ether type ip ${drop}`,
     );
+  } else {
+    lines.push(`    ether type arp accept`, `    ether type ip accept`);
   }
-  lines.push(`    ether type ip6 drop`, `    ether type { 8021q, 8021ad } ${drop}`, `  }`);
+  // IPv6 is outside the model: dropped without counting (guests send it unasked). Anything else
+  // (IPv4 from another source, VLAN tags, other ethertypes) is spoofing, as in the OVS pipeline.
+  lines.push(`    ether type ip6 drop`, `    ${drop}`, `  }`);
   return lines;
 }
 

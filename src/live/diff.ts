@@ -77,12 +77,14 @@ export function applyTopologyDiff(topology: Topology, diff: TopologyDiff): Topol
 /** The live flow table of one switch: flows by identity, and the next id to hand out. */
 export interface FlowTable {
   byKey: Map<string, FlowLive>;
+  /** The raw cookies, so that an unchanged flow costs no bigint-to-string conversion. */
+  cookies: Map<string, bigint>;
   at: number;
   nextId: number;
 }
 
 export function emptyFlowTable(): FlowTable {
-  return { byKey: new Map(), at: 0, nextId: 1 };
+  return { byKey: new Map(), cookies: new Map(), at: 0, nextId: 1 };
 }
 
 // OpenFlow identifies a flow by table, priority and match; a changed action or cookie under the
@@ -110,6 +112,7 @@ export function updateFlowTable(
   ownerOf: (cookie: bigint) => FlowOwner = () => ({}),
 ): { table: FlowTable; diff: FlowDiff } {
   const byKey = new Map<string, FlowLive>();
+  const cookies = new Map<string, bigint>();
   const diff: FlowDiff = { dpid, at: now, added: [], removed: [], counters: [] };
   let nextId = prev.nextId;
   const dt = now - prev.at;
@@ -118,9 +121,9 @@ export function updateFlowTable(
     if (byKey.has(key)) continue; // a switch never reports one identity twice; ignore if it does
     const packets = Number(o.packetCount);
     const bytes = Number(o.byteCount);
-    const cookie = `0x${o.cookie.toString(16)}`;
     const old = prev.byKey.get(key);
-    if (old && old.actions === o.actions && old.cookie === cookie) {
+    cookies.set(key, o.cookie);
+    if (old && old.actions === o.actions && prev.cookies.get(key) === o.cookie) {
       const moved = old.packets !== packets || old.bytes !== bytes;
       const pps = moved ? ratePerSecond(old.packets, packets, dt) : 0;
       const bps = moved ? ratePerSecond(old.bytes, bytes, dt) : 0;
@@ -132,7 +135,7 @@ export function updateFlowTable(
         id: nextId++,
         tableId: o.tableId,
         priority: o.priority,
-        cookie,
+        cookie: `0x${o.cookie.toString(16)}`,
         match: o.match,
         actions: o.actions,
         ...definedOnly(ownerOf(o.cookie)),
@@ -149,7 +152,7 @@ export function updateFlowTable(
     const now_ = byKey.get(key);
     if (!now_ || now_.id !== old.id) diff.removed.push(old.id);
   }
-  return { table: { byKey, at: now, nextId }, diff };
+  return { table: { byKey, cookies, at: now, nextId }, diff };
 }
 
 export function isEmptyFlowDiff(d: FlowDiff): boolean {

@@ -49,8 +49,10 @@ export function compile(model: NetworkModel, hostId: string, wiring: SwitchWirin
   flows.push(...hostGuardFlows(model, wiring));
 
   // Ports grouped by network once: compile stays linear in the size of the model.
+  // Sorted by id, so the output (flow order, bucket order) does not depend on how the store
+  // happens to order its rows: a reordered model must not look like a changed one.
   const byNetwork = new Map<string, Port[]>();
-  for (const p of model.ports) {
+  for (const p of [...model.ports].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const list = byNetwork.get(p.networkId);
     if (list) list.push(p);
     else byNetwork.set(p.networkId, [p]);
@@ -272,6 +274,11 @@ function portSecurityFlows(port: Port, ofport: number, cookie: (role: Parameters
     // RFC 5227 probe: "who has my future address?", sent from 0.0.0.0.
     out.push(flow("port_security", "allow", { ...own, eth_type: ETH_TYPE.ARP, arp_sha: port.mac, arp_spa: IPV4_ANY, arp_op: ARP_OP.REQUEST }, [goto("arp")], cookie("forward")));
   }
+  // A VM is never a DHCP server: server→client frames from it are dropped (and counted) even from
+  // its own address, so a tenant cannot hand out addresses behind the controller's back.
+  out.push(
+    flow("port_security", "dhcp_server_guard", { in_port: ofport, eth_type: ETH_TYPE.IPV4, ip_proto: IP_PROTO.UDP, udp_src: DHCP_SERVER_PORT, udp_dst: DHCP_CLIENT_PORT }, DROP, cookie("spoof_drop")),
+  );
   out.push(flow("port_security", "ignore", { in_port: ofport, eth_type: ETH_TYPE.IPV6 }, DROP, cookie("ignore")));
   out.push(flow("port_security", "spoof_drop", { in_port: ofport }, DROP, cookie("spoof_drop")));
   return out;

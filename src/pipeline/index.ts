@@ -5,6 +5,5 @@ export * from "./metadata";
 export * from "./flow";
 export * from "./compile";
 export * from "./diff";
-export * from "./wiring";
 export * from "./interpreter";
 export * from "./trace";

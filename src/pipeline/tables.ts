@@ -32,7 +32,7 @@ export const TABLES = {
     purpose: "a VM may send only from its own MAC and IP (ARP included); DHCP client frames are set apart",
     matches: ["in_port", "eth_src", "vlan_vid", "eth_type", "ipv4_src", "ip_proto", "udp_src", "udp_dst", "arp_sha", "arp_spa", "arp_op"],
     next: ["arp", "dhcp", "l2_lookup"],
-    bands: { dhcp_client: 300, allow: 200, ignore: 100, spoof_drop: 10 },
+    bands: { dhcp_client: 300, dhcp_server_guard: 250, allow: 200, ignore: 100, spoof_drop: 10 },
   },
   arp: {
     id: 20,

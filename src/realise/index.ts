@@ -35,6 +35,28 @@ export interface Realiser {
   close(): Promise<void>;
 }
 
+/**
+ * The kernel-bridge backend behind the seam: anything with `sync(model)`, `reconcile()` and
+ * `close()` (src/kernel/realiser.ts's KernelRealiser has exactly these). Its reports are kept for
+ * `status()`.
+ */
+export function bridgeBackend(k: { sync(model: NetworkModel): Promise<unknown>; reconcile(): Promise<unknown>; close(): Promise<void> }): Realiser {
+  let last: unknown = null;
+  return {
+    backend: "bridge",
+    apply: async (model) => {
+      last = await k.sync(model);
+      return last;
+    },
+    reconcile: async () => {
+      last = await k.reconcile();
+      return last;
+    },
+    status: () => last,
+    close: () => k.close(),
+  };
+}
+
 export interface RealisationOptions {
   model: NetworkModel;
   /** Model updates after the first: called with every new snapshot; returns an unsubscribe. */

@@ -3,3 +3,8 @@
 export class VmDriverError extends Error {
   override name = "VmDriverError";
 }
+
+/** The host is not reachable the way a driver needs (e.g. not a lab host on this machine). */
+export class HostNotLocalError extends VmDriverError {
+  override name = "HostNotLocalError";
+}

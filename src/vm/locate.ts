@@ -6,7 +6,7 @@
 import { listLabs, readState, type LabState } from "../lab/state";
 import type { HostPlan } from "../lab/plan";
 import type { Host } from "../model/types";
-import { VmDriverError } from "./errors";
+import { HostNotLocalError } from "./errors";
 
 export interface LocalHost {
   /** The lab the host belongs to. */
@@ -42,7 +42,7 @@ export function locateHost(host: Host, what: string, labs: readonly LabState[] =
   const found = matchLabHost(host, labs);
   if (found) return found;
   const known = labs.flatMap((l) => l.plan.hosts.map((h) => `${l.plan.name}/${h.name} ${h.mgmtAddress}`));
-  throw new VmDriverError(
+  throw new HostNotLocalError(
     `host ${host.name} is not a lab host on this machine: ${what} need the host's network namespace here, ` +
       `found through a "vnet lab" whose host has management address ${host.managementAddress} or OVSDB target ${host.ovsdbTarget}` +
       (known.length ? ` (lab hosts here: ${known.join(", ")})` : " (no lab is up here: \"vnet lab up\")"),

@@ -14,9 +14,29 @@ import { INTEGRATION_BRIDGE, networkBridgeName, nicExternalIds } from "./names";
 
 type Nic = VmSpec["nics"][number];
 
-/** One OVSDB client per target, opened on first use and shared by every VM on that host. */
+/**
+ * One OVSDB client per target, opened on first use and shared by every VM on that host. Port
+ * changes on one host go one at a time: each verifies the bridge's port set it read, so many
+ * concurrent ones (VMs started together) would keep invalidating each other and run out of retries.
+ */
 export class OvsdbPool {
   private readonly clients = new Map<string, Promise<OvsdbClient>>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  /** Runs `op` with the target's client, after every earlier `exclusive` op on that target. */
+  exclusive<T>(target: string, op: (client: OvsdbClient) => Promise<T>): Promise<T> {
+    const prev = this.queues.get(target) ?? Promise.resolve();
+    const next = prev.then(
+      () => this.get(target).then(op),
+      () => this.get(target).then(op),
+    );
+    const tail = next.catch(() => undefined);
+    this.queues.set(target, tail);
+    void tail.then(() => {
+      if (this.queues.get(target) === tail) this.queues.delete(target);
+    });
+    return next;
+  }
 
   get(target: string): Promise<OvsdbClient> {
     let c = this.clients.get(target);
@@ -73,7 +93,7 @@ export async function plugNic(side: HostSide, ifname: string, spec: VmSpec, nic:
       );
     }
     await run(["ip", "-n", side.netns, "link", "set", ifname, "up"]);
-    await ensurePort(client, INTEGRATION_BRIDGE, { name: ifname, interfaceExternalIds: nicExternalIds(spec, nic) });
+    await side.pool.exclusive(side.ovsdbTarget, (c) => ensurePort(c, INTEGRATION_BRIDGE, { name: ifname, interfaceExternalIds: nicExternalIds(spec, nic) }));
     await waitForOfport(client, ifname);
     return;
   }
@@ -88,8 +108,7 @@ export async function plugNic(side: HostSide, ifname: string, spec: VmSpec, nic:
 export async function unplugNic(side: HostSide, ifname: string): Promise<void> {
   if (side.backend === "ovs") {
     try {
-      const client = await side.pool.get(side.ovsdbTarget);
-      await removePort(client, INTEGRATION_BRIDGE, ifname);
+      await side.pool.exclusive(side.ovsdbTarget, (c) => removePort(c, INTEGRATION_BRIDGE, ifname));
     } catch {
       // The switch may be gone (host removed): deleting the interface below still unplugs it.
     }

@@ -99,8 +99,11 @@ describe("vnet serve durability and CLI", () => {
     await vnet(["tenant", "add", "blue"], env);
     await vnet(["net", "add", "db", "--tenant", "blue", "--subnet", "203.0.113.0/24", "--gateway", "203.0.113.1"], env);
     await vnet(["vm", "add", "b1", "--tenant", "blue", "--host", "hv1", "--nic", "db,ip=203.0.113.50"], env);
+    await vnet(["net", "set", "db", "--dns", "192.0.2.53"], env);
+    const { stdout: withNic } = await vnet(["vm", "nic", "add", "b1", "db", "--json"], env);
+    expect(JSON.parse(withNic).nics.map((n: any) => n.ip)).toEqual(["203.0.113.50", "203.0.113.2"]);
     const { stdout: table } = await vnet(["vm", "list"], env);
-    expect(table).toMatch(/b1\s+blue\s+hv1\s+netns\s+defined\s+db:02:[0-9a-f:]+\/203\.0\.113\.50/);
+    expect(table).toMatch(/b1\s+blue\s+hv1\s+netns\s+defined\s+db:02:[0-9a-f:]+\/203\.0\.113\.50 db:02:[0-9a-f:]+\/203\.0\.113\.2/);
     // A refused request: the CLI exits non-zero with the API's message.
     await expect(vnet(["host", "rm", "hv1"], env)).rejects.toMatchObject({ stderr: expect.stringMatching(/still has 21 VM\(s\).*\[in_use\]/s) });
     await killHard(second.child);

@@ -139,7 +139,7 @@ describe("live stream over socket.io", () => {
     const mine = () => slow.events.filter(([n, d]) => n === "counters" && d.flows.some((x: any) => x.dpid === dpid));
     expect(mine()).toHaveLength(1); // nothing more until it acknowledges
     held.shift()!();
-    await slow.until((n, d) => n === "counters" && mine().length === 2);
+    await slow.until((n) => n === "counters" && mine().length === 2);
     const rows = mine()[1]![1].flows.find((x: any) => x.dpid === dpid).rows;
     // One row per flow, with the values of the last dump (50 and 5 packets), not four stale rows.
     expect(rows.map((r: number[]) => r[1]).sort((a: number, b: number) => a - b)).toEqual([5, 50]);

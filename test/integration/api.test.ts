@@ -64,6 +64,20 @@ describe("API: resources, validation and errors", () => {
     expect(f.store.state().model.ports).toHaveLength(4);
   });
 
+  it("changes a network and a host through PATCH, with the model's rules", async () => {
+    const net = (await f.call("GET", "/api/networks?tenant=red")).body[0];
+    const ok = await f.call("PATCH", `/api/networks/${net.id}`, { dns: ["192.0.2.53"], dhcpRange: { start: "203.0.113.100", end: "203.0.113.200" } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ dns: ["192.0.2.53"], dhcpRange: { start: "203.0.113.100", end: "203.0.113.200" }, subnet: "203.0.113.0/24" });
+    const bad = await f.call("PATCH", `/api/networks/${net.id}`, { gateway: "198.51.100.1" });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details[0].path).toBe("gateway");
+    expect((await f.call("GET", `/api/networks/${net.id}`)).body.gateway).toBe("203.0.113.1");
+    const host = await f.call("PATCH", "/api/hosts/hv1", { libvirtUri: "qemu+ssh://root@192.0.2.1/system" });
+    expect(host.body.libvirtUri).toBe("qemu+ssh://root@192.0.2.1/system");
+    expect((await f.call("PATCH", "/api/hosts/hv1", { tunnelIp: "198.51.100.2" })).status).toBe(409); // hv2's
+  });
+
   it("refuses to unregister a host with VMs unless forced", async () => {
     const refused = await f.call("DELETE", "/api/hosts/hv2");
     expect(refused.status).toBe(409);

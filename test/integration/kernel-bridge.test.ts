@@ -248,12 +248,17 @@ describe("kernel-bridge backend on two hosts", () => {
 
   it("answers DHCP on the bridge with the model's address, from the shared DHCP server", async () => {
     const script = join(workDir, "udhcpc.sh");
-    writeFileSync(script, '#!/bin/sh\n[ "$1" = bound ] && echo "LEASE $ip/$mask" > "$(dirname "$0")/lease-$interface-$$" ; exit 0\n');
+    // What a client does with the lease: put the address on the interface.
+    writeFileSync(script, '#!/bin/sh\n[ "$1" = bound ] && ip addr add "$ip/$mask" dev "$interface"\nexit 0\n');
     chmodSync(script, 0o755);
     const r = await tryRun(["ip", "netns", "exec", vms.a3!.netns, "busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-t", "4", "-T", "1", "-s", script, "-f"], { timeoutMs: 15_000 });
-    expect(r.stdout + r.stderr).toMatch(/lease of 203\.0\.113\.40 obtained from 203\.0\.113\.\d+/);
+    expect(r.stdout + r.stderr).toMatch(/lease of 203\.0\.113\.40 obtained from 203\.0\.113\.254/);
+    expect(await sh(vms.a3!.netns, "ip", "-4", "addr", "show", "eth0")).toContain("inet 203.0.113.40/24");
     const stats = await realiser.call("h2", "dhcpStats", {});
     expect(stats.na).toBeGreaterThanOrEqual(2); // OFFER and ACK
+    // The server's address answers ARP with the service MAC (for unicast renewals), as on OVS.
+    const arp = await tryRun(["ip", "netns", "exec", vms.a3!.netns, "busybox", "arping", "-c", "1", "-w", "2", "-I", "eth0", "203.0.113.254"]);
+    expect(arp.stdout + arp.stderr).toMatch(/reply from 203\.0\.113\.254 \[02:76:6e:00:00:64\]/i);
   });
 
   it("restarts a host's agent that died, and it serves DHCP again", async () => {
@@ -310,6 +315,15 @@ describe("kernel-bridge backend on two hosts", () => {
     expect(await pings(vms.a1!.netns, "203.0.113.11")).toBe(true);
     expect(await pings(vms.b1!.netns, "203.0.113.12")).toBe(true);
     expect(await sh(HOSTS.h1, "bridge", "fdb", "show", "dev", "vnvx200")).not.toContain("198.51.100.77");
+  });
+
+  it("reports a port-security chain flushed by hand, although its table is still there", async () => {
+    const a1 = vms.a1!.ifname;
+    await run(["ip", "netns", "exec", HOSTS.h1, "nft", "flush", "chain", "bridge", "vnet_guard", `port_${a1}`]);
+    const flushed = (await realiser.reconcile(false)).find((r) => r.hostId === "h1")!;
+    expect(flushed.drift).toEqual([`nft table bridge vnet_guard was changed: port security was off for ${a1}`]);
+    await realiser.reconcile();
+    expect(await sh(HOSTS.h1, "nft", "list", "chain", "bridge", "vnet_guard", `port_${a1}`)).toContain(`counter name "drop_${a1}" drop`);
   });
 
   it("refuses a malformed LinkSet and changes nothing", async () => {

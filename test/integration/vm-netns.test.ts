@@ -164,6 +164,10 @@ describe("netns VM driver on OVS hosts", () => {
     const stranger: Host = { ...hosts.h1!, id: "hx", name: "hx", managementAddress: "198.51.100.250", ovsdbTarget: "tcp:198.51.100.250:6640" };
     const s: VmSpec = { ...spec("c", "hx", []), host: stranger };
     await expect(driver.create(s)).rejects.toThrow(/host hx is not a lab host on this machine: netns VMs need/);
+    await expect(driver.start(s)).rejects.toThrow(/not a lab host/);
+    // Nothing of a netns VM can exist there: it is absent, and destroying it succeeds.
+    expect(await driver.state(s)).toBe("absent");
+    await driver.destroy(s);
     const bad = spec("d", "h1", [port("pd", "h1", "03:00:00:00:00:01", "vm-id-d")]);
     await expect(driver.create(bad)).rejects.toThrow(/bad MAC/);
     expect(await driver.state({ ...bad, nics: [] })).toBe("absent");

@@ -6,7 +6,7 @@ import { newId } from "../../inventory/secrets";
 import { forceRemoveHostChanges } from "../../inventory/state";
 import { requireAdmin, requirePrincipal } from "../auth";
 import { ApiError, fromValidation } from "../errors";
-import { ForceQuery, Host, HostCreate, RefParams, errorResponses } from "../schemas";
+import { ForceQuery, Host, HostCreate, HostUpdate, RefParams, errorResponses } from "../schemas";
 import { findHost, hostView } from "../views";
 
 export async function hostRoutes(app: FastifyInstance): Promise<void> {
@@ -53,6 +53,19 @@ export async function hostRoutes(app: FastifyInstance): Promise<void> {
       const state = app.store.state();
       const h = findHost(state, request.params.ref);
       return hostView(state, h, liveHost(h.name), p);
+    },
+  );
+
+  app.patch<{ Params: Static<typeof RefParams>; Body: Static<typeof HostUpdate> }>(
+    "/api/hosts/:ref",
+    { schema: { tags, summary: "Change a host's addresses, backend or libvirt URI (admin)", params: RefParams, body: HostUpdate, response: { 200: Host, ...errorResponses } } },
+    async (request) => {
+      const p = requireAdmin(request);
+      const current = findHost(app.store.state(), request.params.ref);
+      const host = { ...current, ...request.body } as ModelHost;
+      const r = app.store.commit([{ op: "update_host", host }]);
+      if (!r.ok) throw fromValidation(r.errors);
+      return hostView(r.value, host, liveHost(host.name), p);
     },
   );
 

@@ -5,7 +5,7 @@ import type { Network as ModelNetwork, NetworkKind, NetworkModel } from "../../m
 import { newId } from "../../inventory/secrets";
 import { requirePrincipal, type Principal } from "../auth";
 import { ApiError, fromValidation } from "../errors";
-import { Network, NetworkCreate, NetworkListQuery, RefParams, errorResponses } from "../schemas";
+import { Network, NetworkCreate, NetworkListQuery, NetworkUpdate, RefParams, errorResponses } from "../schemas";
 import { findNetwork, findTenant, networkView, visibleTenantId } from "../views";
 
 /** The lowest VNI no overlay network uses: a default so that most callers need not pick one. */
@@ -74,6 +74,18 @@ export async function networkRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const state = app.store.state();
       return networkView(state, findNetwork(state, requirePrincipal(request), request.params.ref));
+    },
+  );
+
+  app.patch<{ Params: Static<typeof RefParams>; Body: Static<typeof NetworkUpdate> }>(
+    "/api/networks/:ref",
+    { schema: { tags, summary: "Change a network (name, segment, subnet, gateway, DHCP range, DNS, lease)", params: RefParams, body: NetworkUpdate, response: { 200: Network, ...errorResponses } } },
+    async (request) => {
+      const current = findNetwork(app.store.state(), requirePrincipal(request), request.params.ref);
+      const network: ModelNetwork = { ...current, ...request.body } as ModelNetwork;
+      const r = app.store.commit([{ op: "update_network", network }]);
+      if (!r.ok) throw fromValidation(r.errors);
+      return networkView(r.value, network);
     },
   );
 

@@ -11,6 +11,14 @@
 //   were first learned. A MAC refreshed (seen again) keeps its place in that order.
 
 const EMPTY_SLOT = -1;
+const INITIAL_RING = 32;
+
+/** Hash buckets for `entries` MACs: a power of two, at least twice as many (load at most one half). */
+function bucketsFor(entries: number): number {
+  let buckets = 4;
+  while (buckets < entries * 2) buckets *= 2;
+  return buckets;
+}
 
 export interface MacEntry {
   port: number;
@@ -18,14 +26,14 @@ export interface MacEntry {
 }
 
 export class MacTable {
-  private readonly mask: number;
+  private mask: number;
   /** Per hash bucket: the MAC, its port, when it was last seen, and its position in the ring. */
-  private readonly macs: Float64Array;
-  private readonly ports: Uint32Array;
-  private readonly seenAt: Float64Array;
-  private readonly ringSlot: Int32Array;
+  private macs: Float64Array;
+  private ports: Uint32Array;
+  private seenAt: Float64Array;
+  private ringSlot: Int32Array;
   /** MACs in the order they were first learned; a slot whose MAC now sits elsewhere is stale. */
-  private readonly ring: Float64Array;
+  private ring: Float64Array;
   private head = 0;
   private used = 0;
   private count = 0;
@@ -38,14 +46,16 @@ export class MacTable {
     if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= 1 << 24)) {
       throw new Error(`MAC table capacity must be a whole number from 1 to ${1 << 24}, got ${capacity}`);
     }
-    let buckets = 2;
-    while (buckets < capacity * 2) buckets *= 2; // load factor at most one half
+    // Start small and grow: a controller with a thousand quiet switches must not hold a thousand
+    // full-size tables.
+    const ringSize = Math.min(capacity, INITIAL_RING);
+    this.ring = new Float64Array(ringSize);
+    const buckets = bucketsFor(ringSize);
     this.mask = buckets - 1;
     this.macs = new Float64Array(buckets);
     this.ports = new Uint32Array(buckets);
     this.seenAt = new Float64Array(buckets);
     this.ringSlot = new Int32Array(buckets).fill(EMPTY_SLOT);
-    this.ring = new Float64Array(capacity);
   }
 
   get size(): number {
@@ -70,13 +80,19 @@ export class MacTable {
       }
       b = (b + 1) & this.mask;
     }
+    if (this.used === this.ring.length && this.ring.length < this.capacity) {
+      this.grow();
+      b = this.bucketOf(mac);
+      while (this.ringSlot[b] !== EMPTY_SLOT) b = (b + 1) & this.mask;
+    }
+    const ringLength = this.ring.length;
     let slot: number;
-    if (this.used < this.capacity) {
-      slot = (this.head + this.used) % this.capacity;
+    if (this.used < ringLength) {
+      slot = (this.head + this.used) % ringLength;
       this.used++;
     } else {
       slot = this.head;
-      this.head = (this.head + 1) % this.capacity;
+      this.head = (this.head + 1) % ringLength;
       const victim = this.find(this.ring[slot]!);
       if (victim >= 0 && this.ringSlot[victim] === slot) {
         this.remove(victim);
@@ -110,6 +126,33 @@ export class MacTable {
   *[Symbol.iterator](): IterableIterator<[number, MacEntry]> {
     for (let b = 0; b <= this.mask; b++) {
       if (this.ringSlot[b] !== EMPTY_SLOT) yield [this.macs[b]!, { port: this.ports[b]!, learnedAt: this.seenAt[b]! }];
+    }
+  }
+
+  /**
+   * Doubles the ring (up to `capacity`) and the hash buckets with it. The ring only grows while
+   * it has never wrapped (nothing is evicted before it reaches `capacity`), so ring positions,
+   * oldest first from 0, stay valid as they are.
+   */
+  private grow(): void {
+    const ring = new Float64Array(Math.min(this.capacity, this.ring.length * 2));
+    ring.set(this.ring);
+    this.ring = ring;
+    const { macs, ports, seenAt, ringSlot } = this;
+    const buckets = bucketsFor(ring.length);
+    this.mask = buckets - 1;
+    this.macs = new Float64Array(buckets);
+    this.ports = new Uint32Array(buckets);
+    this.seenAt = new Float64Array(buckets);
+    this.ringSlot = new Int32Array(buckets).fill(EMPTY_SLOT);
+    for (let old = 0; old < macs.length; old++) {
+      if (ringSlot[old] === EMPTY_SLOT) continue;
+      let b = this.bucketOf(macs[old]!);
+      while (this.ringSlot[b] !== EMPTY_SLOT) b = (b + 1) & this.mask;
+      this.macs[b] = macs[old]!;
+      this.ports[b] = ports[old]!;
+      this.seenAt[b] = seenAt[old]!;
+      this.ringSlot[b] = ringSlot[old]!;
     }
   }
 

@@ -8,7 +8,7 @@ import { Controller } from "../../controller";
 import { createLogger, isLogLevel, setLogLevel } from "../../log";
 import type { NetworkModel } from "../../model/types";
 import { parseModelText } from "../../realise/model-file";
-import { startRealisation } from "../../realise";
+import { startRealisation, type PassReport } from "../../realise";
 import { parseHostPort } from "./controller";
 
 interface RealiseFlags {
@@ -52,6 +52,10 @@ async function realise(flags: RealiseFlags): Promise<void> {
   const log = createLogger("realise");
   const controller = new Controller({ logger: createLogger("controller") });
   const info = await controller.listenTcp(listen.port, listen.host);
+  // One stdout line per pass that sent something, and for the first pass after a switch connects
+  // (even when it sent nothing: that is the line that says a restart changed nothing).
+  const justConnected = new Set<string>();
+  controller.on("switch_up", (sw) => void justConnected.add(sw.dpidHex));
   const realisation = startRealisation({
     model,
     controller,
@@ -59,6 +63,11 @@ async function realise(flags: RealiseFlags): Promise<void> {
     datapathType: flags.datapathType,
     reconcileIntervalMs: reconcileS * 1000,
     logger: log,
+    onReport: (r) => {
+      const line = reportLine(r, justConnected.has(r.dpid));
+      if (r.programmed) justConnected.delete(r.dpid);
+      if (line) process.stdout.write(line + "\n");
+    },
   });
   process.stdout.write(`vnet: realising ${flags.model} (${model.hosts.length} hosts), controller on ${info.address}:${info.port}, hosts connect to ${controllerTarget}\n`);
 
@@ -89,6 +98,17 @@ async function realise(flags: RealiseFlags): Promise<void> {
   // Flows stay on the switches (fail_mode secure): stopping the controller interrupts no traffic.
   await realisation.close();
   await controller.close();
+}
+
+/** The stdout line for a pass, or null when it is not worth one. */
+export function reportLine(r: PassReport, firstSinceConnect: boolean): string | null {
+  if (r.error) return `vnet: ${r.hostId}: ${r.kind} pass failed: ${r.error}`;
+  if (!r.programmed || (!firstSinceConnect && r.flowMods === 0 && r.summary.groupMods === 0)) return null;
+  const s = r.summary;
+  return (
+    `vnet: ${r.hostId}: ${r.kind} pass: ${r.desiredFlows} flows, ${r.desiredGroups} groups desired; ` +
+    `sent ${r.flowMods} flow-mods (${s.flowAdds} add, ${s.flowModifies} modify, ${s.flowDeletes} delete), ${s.groupMods} group-mods in ${r.durationMs} ms`
+  );
 }
 
 export function register(program: Command): void {

@@ -54,6 +54,19 @@ function print(opts: ClientOpts, data: unknown, rows: () => string[][]): void {
 }
 
 const enc = encodeURIComponent;
+
+/** NETWORK[,mac=MAC][,ip=IP] → the API's NIC object. */
+function parseNic(spec: string): Record<string, unknown> {
+  const [network, ...kv] = spec.split(",");
+  if (!network) throw new ApiClientError(`bad NIC "${spec}": expected NETWORK[,mac=MAC][,ip=IP]`);
+  const nic: Record<string, unknown> = { network };
+  for (const pair of kv) {
+    const [k, v] = pair.split("=");
+    if ((k !== "mac" && k !== "ip") || !v) throw new ApiClientError(`bad NIC "${spec}": expected NETWORK[,mac=MAC][,ip=IP]`);
+    nic[k] = v;
+  }
+  return nic;
+}
 type Obj = Record<string, unknown>;
 const s = (v: unknown) => (v === null || v === undefined ? "-" : String(v));
 
@@ -108,6 +121,29 @@ export function register(program: Command): void {
     })) as Obj;
     print(o, h, () => [[s(h.id), s(h.name)]]);
   });
+  clientOptions(
+    host
+      .command("set <host>")
+      .description("change a host (only the options given)")
+      .option("--address <addr>", "management address")
+      .option("--ovsdb <target>", "OVSDB target")
+      .option("--backend <backend>", "ovs or bridge")
+      .option("--tunnel-ip <ip>", 'tunnel endpoint ("none" to clear)')
+      .option("--uplink <ifname>", 'uplink interface ("none" to clear)')
+      .option("--libvirt <uri>", 'libvirt URI ("none" to clear)'),
+    true,
+  ).action(async (ref: string, o: ClientOpts & { address?: string; ovsdb?: string; backend?: string; tunnelIp?: string; uplink?: string; libvirt?: string }) => {
+    const orNull = (v: string) => (v === "none" ? null : v);
+    const body: Obj = {};
+    if (o.address !== undefined) body.managementAddress = o.address;
+    if (o.ovsdb !== undefined) body.ovsdbTarget = o.ovsdb;
+    if (o.backend !== undefined) body.backend = o.backend;
+    if (o.tunnelIp !== undefined) body.tunnelIp = orNull(o.tunnelIp);
+    if (o.uplink !== undefined) body.uplink = orNull(o.uplink);
+    if (o.libvirt !== undefined) body.libvirtUri = orNull(o.libvirt);
+    const h = (await call(o, "PATCH", `/api/hosts/${enc(ref)}`, body)) as Obj;
+    print(o, h, () => [[s(h.name), s(h.managementAddress), s(h.tunnelIp)]]);
+  });
   clientOptions(host.command("show <host>").description("one host with live status")).action(async (ref: string, o: ClientOpts) => {
     process.stdout.write(JSON.stringify(await call(o, "GET", `/api/hosts/${enc(ref)}`), null, 2) + "\n");
   });
@@ -154,6 +190,39 @@ export function register(program: Command): void {
     const n = (await call(o, "POST", "/api/networks", body)) as Obj;
     print(o, n, () => [[s(n.id), s(n.name), s(n.segmentationId), s(n.subnet)]]);
   });
+  clientOptions(
+    net
+      .command("set <network>")
+      .description("change a network (only the options given)")
+      .option("--name <name>", "new name")
+      .option("--vni <n>", "VNI (overlay) or VLAN id (provider)")
+      .option("--subnet <cidr>", "IPv4 subnet")
+      .option("--gateway <ip>", 'gateway ("none" to clear)')
+      .option("--dhcp-range <start-end>", 'DHCP range ("none" to clear)')
+      .option("--dns <ips>", "comma-separated DNS servers (empty to clear)"),
+    true,
+  ).action(async (ref: string, o: ClientOpts & { name?: string; vni?: string; subnet?: string; gateway?: string; dhcpRange?: string; dns?: string }) => {
+    const body: Obj = {};
+    if (o.name !== undefined) body.name = o.name;
+    if (o.subnet !== undefined) body.subnet = o.subnet;
+    if (o.gateway !== undefined) body.gateway = o.gateway === "none" ? null : o.gateway;
+    if (o.dns !== undefined) body.dns = o.dns ? o.dns.split(",").map((x) => x.trim()) : [];
+    if (o.vni !== undefined) {
+      const vni = Number(o.vni);
+      if (!Number.isInteger(vni)) throw new ApiClientError(`--vni must be an integer (got "${o.vni}")`);
+      body.segmentationId = vni;
+    }
+    if (o.dhcpRange !== undefined) {
+      if (o.dhcpRange === "none") body.dhcpRange = null;
+      else {
+        const [start, end] = o.dhcpRange.split("-");
+        if (!start || !end) throw new ApiClientError("--dhcp-range must be START-END");
+        body.dhcpRange = { start, end };
+      }
+    }
+    const n = (await call(o, "PATCH", `/api/networks/${enc(ref)}`, body)) as Obj;
+    print(o, n, () => [[s(n.id), s(n.name), s(n.segmentationId), s(n.subnet), s(n.gateway)]]);
+  });
   clientOptions(net.command("show <network>").description("one network")).action(async (ref: string, o: ClientOpts) => {
     process.stdout.write(JSON.stringify(await call(o, "GET", `/api/networks/${enc(ref)}`), null, 2) + "\n");
   });
@@ -187,16 +256,7 @@ export function register(program: Command): void {
       .option("--nic <spec...>", "NIC as NETWORK[,mac=MAC][,ip=IP]; repeatable"),
     true,
   ).action(async (name: string, o: ClientOpts & { host: string; tenant?: string; driver: string; nic?: string[] }) => {
-    const nics = (o.nic ?? []).map((spec) => {
-      const [network, ...kv] = spec.split(",");
-      const nic: Obj = { network };
-      for (const pair of kv) {
-        const [k, v] = pair.split("=");
-        if ((k !== "mac" && k !== "ip") || !v) throw new ApiClientError(`bad --nic "${spec}": expected NETWORK[,mac=MAC][,ip=IP]`);
-        nic[k] = v;
-      }
-      return nic;
-    });
+    const nics = (o.nic ?? []).map(parseNic);
     const body: Obj = { name, host: o.host, driver: o.driver, nics };
     if (o.tenant) body.tenant = o.tenant;
     const v = (await call(o, "POST", "/api/vms", body)) as Obj;
@@ -211,6 +271,14 @@ export function register(program: Command): void {
       print(o, v, () => [[s(v.name), s(v.state)]]);
     });
   }
+  const nic = vm.command("nic").description("a VM's NICs");
+  clientOptions(nic.command("add <vm> <spec>").description("add a NIC: NETWORK[,mac=MAC][,ip=IP]"), true).action(async (ref: string, spec: string, o: ClientOpts) => {
+    const v = (await call(o, "POST", `/api/vms/${enc(ref)}/nics`, parseNic(spec))) as Obj;
+    print(o, v, () => [[s(v.name), (v.nics as Obj[]).map((n) => `${s(n.network)}:${s(n.mac)}/${s(n.ip)}`).join(" ")]]);
+  });
+  clientOptions(nic.command("rm <vm> <nic>").description("remove a NIC (by id or MAC)")).action(async (ref: string, nicRef: string, o: ClientOpts) => {
+    await call(o, "DELETE", `/api/vms/${enc(ref)}/nics/${enc(nicRef)}`);
+  });
   clientOptions(vm.command("rm <vm>").description("delete a VM and its NICs").option("--force", "forget it even if no driver can destroy it")).action(
     async (ref: string, o: ClientOpts & { force?: boolean }) => {
       await call(o, "DELETE", `/api/vms/${enc(ref)}${o.force ? "?force=true" : ""}`);

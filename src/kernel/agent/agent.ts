@@ -77,7 +77,7 @@ export class KernelAgent {
     const observed = { links: await this.rtnl.dumpLinks(), fdb: await this.rtnl.dumpFdb() };
     const { ops, pending } = diff(linkSet, observed);
     const ruleset = guardRuleset(linkSet.guards);
-    const guardDrift = this.guardDrift(ruleset);
+    const guardDrift = this.guardDrift(linkSet);
     // Differences from the LinkSet applied last time are drift; a new LinkSet's are just work.
     const sameAsLast = this.desired !== null && JSON.stringify(this.desired) === JSON.stringify(linkSet);
     const unexpected = ops.filter((op) => !("name" in op && expected.has(op.name)));
@@ -85,7 +85,9 @@ export class KernelAgent {
     if (dryRun) return { done: [], errors: [], drift, pending, problems: linkSet.problems };
     this.pending = new Set(pending);
     const outcome = await applyOps(this.rtnl, ops);
-    if (guardDrift !== null || ruleset !== this.appliedRuleset) {
+    // Nothing guarded now or before: leave nftables alone (it may not even be installed).
+    const nftNeeded = linkSet.guards.length > 0 || (this.appliedRuleset !== null && this.appliedRuleset !== ruleset);
+    if (nftNeeded && (guardDrift !== null || ruleset !== this.appliedRuleset)) {
       const err = runNft(ruleset);
       if (err) outcome.errors.push(`port security: ${err}`);
       else {
@@ -96,13 +98,20 @@ export class KernelAgent {
     return { done: outcome.done, errors: outcome.errors, drift, pending, problems: linkSet.problems };
   }
 
-  /** The nft table must exist whenever guards are wanted; someone deleting it is drift. */
-  private guardDrift(ruleset: string): string | null {
-    if (this.appliedRuleset === null) return null;
+  /**
+   * The guard table must be there, with every port's chain sending that port's frames to a chain
+   * that still ends in its counted drop: a deleted table, a flushed chain or a port taken out of
+   * the map is drift (port security was off meanwhile).
+   */
+  private guardDrift(linkSet: LinkSet): string | null {
+    if (this.appliedRuleset === null || linkSet.guards.length === 0) return null;
     const listed = spawnSync("nft", ["list", "table", "bridge", GUARD_TABLE], { encoding: "utf8" });
-    const wanted = ruleset.includes("chain ingress");
-    if (wanted && listed.status !== 0) return `nft table bridge ${GUARD_TABLE} is missing: port security was off`;
-    if (wanted && !listed.stdout.includes("chain ingress")) return `nft table bridge ${GUARD_TABLE} was emptied: port security was off`;
+    if (listed.status !== 0) return `nft table bridge ${GUARD_TABLE} is missing: port security was off`;
+    const text = listed.stdout;
+    const broken = linkSet.guards
+      .map((g) => g.ifname)
+      .filter((ifname) => !text.includes(`"${ifname}" : jump port_${ifname}`) || !chainBody(text, `port_${ifname}`).includes(`counter name "drop_${ifname}" drop`));
+    if (broken.length) return `nft table bridge ${GUARD_TABLE} was changed: port security was off for ${broken.join(", ")}`;
     return null;
   }
 
@@ -115,6 +124,14 @@ export class KernelAgent {
     if (r.status !== 0) return {};
     return parseDropCounters(r.stdout);
   }
+}
+
+/** The text of one chain in `nft list table` output (up to its closing brace). */
+function chainBody(listing: string, chain: string): string {
+  const start = listing.indexOf(`chain ${chain} {`);
+  if (start < 0) return "";
+  const end = listing.indexOf("}", start);
+  return listing.slice(start, end < 0 ? undefined : end);
 }
 
 /** Applies a ruleset file in one nft transaction; returns nft's complaint, or null. */

@@ -74,7 +74,14 @@ export class DhcpService {
       }
     });
     child.stderr.on("data", (d: Buffer) => this.onEvent({ ifname: "-", outcome: `packet helper: ${d.toString().trim()}` }));
-    createInterface({ input: child.stdout }).on("line", (line) => this.onHelperLine(line));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      try {
+        this.onHelperLine(line);
+      } catch (e) {
+        // One bad frame or binding must not take the agent (and every host bridge) down.
+        this.onEvent({ ifname: "-", outcome: `DHCP: frame dropped: ${(e as Error).message}` });
+      }
+    });
     this.helper = child;
   }
 

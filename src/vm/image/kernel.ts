@@ -104,10 +104,11 @@ export function pickKernelDeb(names: readonly string[]): string | undefined {
     .pop();
 }
 
-async function unpackDeb(deb: string, into: string): Promise<GuestKernel> {
+async function unpackDeb(deb: string, into: string, log: (line: string) => void): Promise<GuestKernel> {
   const name = deb.split("/").pop()!.replace(/\.deb$/, "");
   const dir = join(into, name);
   const unpack = async (): Promise<void> => {
+    log(`guest image: unpacking the kernel from ${name}.deb`);
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
@@ -140,8 +141,7 @@ export async function findGuestKernel(cacheDir: string, log: (line: string) => v
   const picked = pickKernelDeb(candidates.map((c) => c.n));
   if (picked) {
     const c = candidates.find((x) => x.n === picked)!;
-    log(`guest image: unpacking the kernel from ${picked}`);
-    return unpackDeb(join(c.dir, picked), join(cacheDir, "kernels"));
+    return unpackDeb(join(c.dir, picked), join(cacheDir, "kernels"), log);
   }
   const deps = await tryRun(["apt-cache", "depends", "linux-image-amd64"]);
   const pkg = /Depends:\s*(linux-image-\d\S*-amd64)/.exec(deps.stdout)?.[1];
@@ -154,8 +154,7 @@ export async function findGuestKernel(cacheDir: string, log: (line: string) => v
   const r = await tryRun(["sh", "-c", `cd '${debs}' && apt-get download -q ${pkg}`], { timeoutMs: 600_000 });
   const got = pickKernelDeb(readdirSync(debs));
   if (r.code !== 0 || !got) throw new VmDriverError(`could not download ${pkg}: ${r.stderr.trim().split("\n").pop() ?? "apt-get failed"}`);
-  log(`guest image: unpacking ${got}`);
-  return unpackDeb(join(debs, got), join(cacheDir, "kernels"));
+  return unpackDeb(join(debs, got), join(cacheDir, "kernels"), log);
 }
 
 export function fileStamp(path: string): string {

@@ -16,12 +16,12 @@ export function udhcpcScript(dir: string): string {
   return `#!/bin/sh
 # vnet netns VM: udhcpc calls this with deconfig, bound, renew, leasefail or nak.
 dir=${q}
-lease="$dir/lease-$interface"
+out="$dir/lease-$interface"
 case "$1" in
   deconfig)
     ip -4 addr flush dev "$interface"
     ip link set "$interface" up
-    rm -f "$lease"
+    rm -f "$out"
     ;;
   bound|renew)
     if ! ip -4 -o addr show dev "$interface" | grep -q " $ip/\${mask:-24} "; then
@@ -32,8 +32,8 @@ case "$1" in
       set -- $router
       ip route replace default via "$1" dev "$interface"
     fi
-    printf 'ip=%s/%s\\nrouter=%s\\ndns=%s\\nlease=%s\\nserver=%s\\n' "$ip" "\${mask:-24}" "$router" "$dns" "$lease" "$serverid" > "$lease.tmp"
-    mv "$lease.tmp" "$lease"
+    printf 'ip=%s/%s\\nrouter=%s\\ndns=%s\\nlease=%s\\nserver=%s\\n' "$ip" "\${mask:-24}" "$router" "$dns" "$lease" "$serverid" > "$out.tmp"
+    mv "$out.tmp" "$out"
     ;;
 esac
 exit 0

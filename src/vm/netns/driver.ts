@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { run, tryRun, inNetns, type RunResult } from "../../lab/exec";
 import { killPid } from "../../lab/ovs";
 import type { VmDriver, VmSpec } from "../../api/vm-driver";
-import { VmDriverError } from "../errors";
+import { HostNotLocalError, VmDriverError } from "../errors";
 import { locateHost, type LocalHost } from "../locate";
 import { checkSpec, nicHostIfName, vmNetnsName } from "../names";
 import { listLinks, plugNic, unplugNic, OvsdbPool, type HostSide } from "../plug";
@@ -49,6 +49,16 @@ export class NetnsDriver implements VmDriver {
       netns: vmNetnsName(local.netns, spec.vm.name),
       dir: join(local.runDir, `vm-${spec.vm.name}`),
     };
+  }
+
+  /** True when the spec is valid but its host is not a lab host here (its lab went down). */
+  private unreachable(spec: VmSpec): boolean {
+    try {
+      this.where(spec);
+      return false;
+    } catch (err) {
+      return err instanceof HostNotLocalError;
+    }
   }
 
   private serial<T>(spec: VmSpec, op: (w: Where) => Promise<T>): Promise<T> {
@@ -104,6 +114,8 @@ export class NetnsDriver implements VmDriver {
   }
 
   destroy(spec: VmSpec): Promise<void> {
+    // A netns VM exists only next to a lab host here: on any other host there is nothing to remove.
+    if (this.unreachable(spec)) return Promise.resolve();
     return this.serial(spec, async (w) => {
       if (netnsExists(w.netns)) {
         await this.teardown(w, spec);
@@ -124,6 +136,7 @@ export class NetnsDriver implements VmDriver {
   }
 
   async state(spec: VmSpec): Promise<"running" | "stopped" | "absent"> {
+    if (this.unreachable(spec)) return "absent";
     const w = this.where(spec);
     if (!netnsExists(w.netns)) return "absent";
     const lo = (await listLinks(w.netns)).find((l) => l.name === "lo");

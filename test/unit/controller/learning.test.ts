@@ -189,15 +189,16 @@ describe("MacTable", () => {
 
   it("behaves like a plain Map with first-learned-first-forgotten eviction, under random operations", () => {
     type Op = { op: "learn"; mac: number; port: number } | { op: "forget"; port: number } | { op: "lookup"; mac: number };
-    // Few distinct MACs and ports, so that operations collide, refresh and evict often.
-    const mac = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constantFrom(2 ** 48 - 1, 2 ** 40, 0x0200_0000_0001));
+    // Few distinct MACs and ports, so that operations collide, refresh and evict often; capacities
+    // on both sides of the table's initial size (32), so that it also grows mid-run.
+    const mac = fc.oneof(fc.integer({ min: 0, max: 120 }), fc.constantFrom(2 ** 48 - 1, 2 ** 40, 0x0200_0000_0001));
     const op: fc.Arbitrary<Op> = fc.oneof(
       { weight: 6, arbitrary: fc.record({ op: fc.constant("learn" as const), mac, port: fc.integer({ min: 1, max: 4 }) }) },
       { weight: 1, arbitrary: fc.record({ op: fc.constant("forget" as const), port: fc.integer({ min: 1, max: 4 }) }) },
       { weight: 3, arbitrary: fc.record({ op: fc.constant("lookup" as const), mac }) },
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 300 }), (capacity, ops) => {
+      fc.property(fc.integer({ min: 1, max: 90 }), fc.array(op, { minLength: 200, maxLength: 600 }), (capacity, ops) => {
         const table = new MacTable(capacity, 1e9);
         const model = new Map<number, number>(); // mac → port, in first-learned order
         const order: number[] = []; // MACs in the order they took a place in the ring

@@ -58,7 +58,8 @@ export class ScriptedSwitch {
     });
   }
 
-  static connect(port: number, options: ScriptedOptions = {}): Promise<ScriptedSwitch> {
+  /** Connects to a TCP port on 127.0.0.1, or to a unix socket path. */
+  static connect(target: number | string, options: ScriptedOptions = {}): Promise<ScriptedSwitch> {
     const opts: Required<ScriptedOptions> = {
       dpid: options.dpid ?? 1n,
       ports: options.ports ?? [testPort(1), testPort(2)],
@@ -66,7 +67,7 @@ export class ScriptedSwitch {
       hello: options.hello ?? true,
     };
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: "127.0.0.1", port });
+      const socket = typeof target === "number" ? connect({ host: "127.0.0.1", port: target }) : connect({ path: target });
       socket.once("error", reject);
       socket.once("connect", () => {
         const sw = new ScriptedSwitch(socket, opts);

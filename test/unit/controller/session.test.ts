@@ -2,6 +2,9 @@
 // requests and replies, multipart reassembly, barriers and batch errors, roles, keepalives, and
 // what happens with peers that misbehave. Time is a ManualClock, so timeouts are stepped, not
 // waited for.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encode, OFPCR_ROLE, OFPET, OFPFC, OFPG, OFPMPF_REPLY_MORE, OFPP, OFPPR, OFPRRFC, OFPFMFC, OFPTT_ALL, OFP_NO_BUFFER } from "../../../openflow";
@@ -398,5 +401,30 @@ describe("connections", () => {
     hog.script.socket.resume();
     await until(() => answered === 20_000, "all answers", 20_000);
     expect(hog.sw.connected).toBe(true);
+  });
+});
+
+describe("looking switches up", () => {
+  it("finds a switch by bigint or by any usual hex spelling, and nothing for bad input", async () => {
+    const { sw } = await upSwitch(0xabcdefn);
+    for (const key of [0xabcdefn, "0000000000abcdef", "00:00:00:00:00:ab:cd:ef", "0xABCDEF"]) expect(controller.switchByDpid(key)).toBe(sw);
+    for (const key of ["", "zz", "0x", "1".repeat(17), 5n]) expect(controller.switchByDpid(key)).toBeUndefined();
+  });
+});
+
+describe("unix socket listener", () => {
+  it("serves a switch over a unix socket", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ct-unix-"));
+    try {
+      const path = join(dir, "controller.sock");
+      await controller.listenUnix(path);
+      const script = await ScriptedSwitch.connect(path, { dpid: 0x51n });
+      switches.push(script);
+      const sw = await until(() => controller.switchByDpid(0x51n), "switch up over unix");
+      expect(sw.peer).toBe("local:0");
+    } finally {
+      await controller.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

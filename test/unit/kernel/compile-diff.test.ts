@@ -178,6 +178,20 @@ describe("diff", () => {
     ]);
   });
 
+  it("recreating a bridge re-plugs its tunnel and re-adds the static entries the bridge held", () => {
+    const observed = realise(ls);
+    const br = observed.links.find((l) => l.name === "vnbr10")!;
+    br.kind = "vxlan"; // something else holds the bridge's name
+    br.vxlan = { vni: 99, port: 4789, learning: true };
+    const ops = diff(ls, observed).ops.map((o) => `${o.op}: ${o.reason}`);
+    expect(ops).toContain("link-del: vnbr10 is a vxlan link, want bridge: recreated");
+    expect(ops).toContain("link-set: vnvx10 was plugged into vnbr10, which is recreated");
+    expect(ops.filter((o) => o.startsWith("fdb-add"))).toEqual([
+      "fdb-add: FDB 02:00:00:00:00:02 dev vnvx10 master static is missing",
+      "fdb-add: FDB 02:00:00:00:00:03 dev vnvx10 master static is missing",
+    ]);
+  });
+
   it("reports hand-made changes: a stray FDB entry, a port unplugged, learning switched on, a link down", () => {
     const observed = realise(ls);
     const vx = observed.links.find((l) => l.name === "vnvx10")!;
@@ -199,7 +213,13 @@ describe("diff", () => {
   it("deletes owned links the model no longer needs and unplugs VM interfaces of removed ports, touching nothing else", () => {
     const observed = realise(ls);
     const stale = link("vnbr99", { kind: "bridge" });
-    observed.links.push(stale, link("vnp0123456789ab", { master: stale.index }), link("docker0", { kind: "bridge" }), link("myvx", { kind: "vxlan" }));
+    observed.links.push(
+      stale,
+      link("vnp0123456789ab", { master: stale.index }),
+      link("docker0", { kind: "bridge" }),
+      link("myvx", { kind: "vxlan" }),
+      link("vnbr-nic", { kind: "veth" }), // shares the prefix, but vnet never makes veths
+    );
     expect(diff(ls, observed).ops.map((o) => `${o.op}: ${o.reason}`)).toEqual([
       "link-del: vnbr99 exists but the model has no use for it",
       "link-set: vnp0123456789ab is plugged into vnbr99 but its port is not in the model: unplugged",

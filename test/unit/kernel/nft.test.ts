@@ -13,7 +13,11 @@ describe("guardRuleset", () => {
     expect(text).toContain(`iifname vmap { "vnp0123456789ab" : jump port_vnp0123456789ab }`);
     expect(text).toContain("ether saddr != 02:00:00:00:00:01 counter name \"drop_vnp0123456789ab\" drop");
     expect(text).toContain("arp saddr ip != { 0.0.0.0, 203.0.113.10 }");
+    expect(text).toContain("arp saddr ip 0.0.0.0 arp operation != request");
     expect(text).toContain("ether type ip ip saddr 203.0.113.10 accept");
+    // Whatever was not accepted above is counted and dropped; IPv6 before that, uncounted.
+    const chain = lines.slice(lines.indexOf("  chain port_vnp0123456789ab {"));
+    expect(chain.slice(0, chain.indexOf("  }") + 1).slice(-3)).toEqual(["    ether type ip6 drop", '    counter name "drop_vnp0123456789ab" drop', "  }"]);
     // DHCP requests stop at the port (the agent answers there); a VM may not serve DHCP.
     expect(text.indexOf("udp sport 68 udp dport 67 drop")).toBeLessThan(text.indexOf("ip saddr 203.0.113.10 accept"));
     expect(text).toContain("udp sport 67 udp dport 68 counter");
@@ -22,6 +26,7 @@ describe("guardRuleset", () => {
   it("checks only the MAC when the site hands out the address, and lets DHCP through on provider networks", () => {
     const text = guardRuleset([{ ...guard, ip: null, dhcpLocal: false }]);
     expect(text).toContain("ether saddr != 02:00:00:00:00:01");
+    expect(text).toContain("ether type ip accept");
     expect(text).not.toContain("ip saddr");
     expect(text).not.toContain("dport 67 drop");
   });

@@ -2,10 +2,11 @@
 // PACKET_IN (not other VMs), the pure server answers, the answer goes back as a PACKET_OUT, and a
 // renewal reaches the server by unicast thanks to the ARP answer for the server address.
 import { describe, expect, it } from "vitest";
-import { BOOTREQUEST, DHCP_TYPE, OPT, answerPacketIn, decodeDhcp, encodeDhcp, ipOption, messageType, opt, type DhcpMessage, type LeaseDb } from "../../../src/apps/dhcp";
+import { OFPP, OFP_NO_BUFFER } from "../../../openflow/index";
+import { BOOTREQUEST, DHCP_TYPE, OPT, handle, decodeDhcp, encodeDhcp, ipOption, messageType, opt, type DhcpMessage, type LeaseDb } from "../../../src/apps/dhcp";
 import { EMPTY_MODEL, applyChanges } from "../../../src/model";
 import { ARP_OP, BROADCAST_MAC, arpFrame, encodeFrame, parseFrame, udpFrame } from "../../../src/packet";
-import { isDhcpCookie, makeCookie } from "../../../src/pipeline";
+import { decodeCookie, isDhcpCookie } from "../../../src/pipeline";
 import { SimNetwork, type SendResult } from "../../support/sim-network";
 
 function setup() {
@@ -22,14 +23,16 @@ function setup() {
   const sim = new SimNetwork(model);
   sim.reconcileAll();
   let leases: LeaseDb = new Map();
-  /** The controller side: PACKET_IN → answerPacketIn (pure) → PACKET_OUT to the port it came from. */
+  /** The controller side: PACKET_IN → which port (by in_port) → pure server → PACKET_OUT to that port. */
   const controller = (sent: SendResult): SendResult[] =>
     sent.packetIns.filter((p) => isDhcpCookie(p.cookie)).map((pin) => {
-      const packetIn = { cookie: pin.cookie, match: { in_port: pin.inPort }, data: pin.frame };
-      const res = answerPacketIn(leases, packetIn, { model, hostId: pin.hostId, wiring: sim.wiring.get(pin.hostId)! }, 1_000_000);
+      const portId = Object.entries(sim.wiring.get(pin.hostId)!.vmPorts).find(([, n]) => n === pin.inPort)![0];
+      const port = model.ports.find((p) => p.id === portId)!;
+      const network = model.networks.find((n) => n.id === port.networkId)!;
+      const res = handle(leases, pin.frame, { port, network }, 1_000_000);
       leases = res.leases;
-      if (!res.packetOut) return { delivered: [], packetIns: [], site: [], trace: [res.outcome] };
-      return sim.packetOut(pin.hostId, res.packetOut);
+      if (!res.reply) return { delivered: [], packetIns: [], site: [], trace: [res.outcome] };
+      return sim.packetOut(pin.hostId, { type: "packet_out", xid: 0, bufferId: OFP_NO_BUFFER, inPort: OFPP.CONTROLLER, actions: [{ type: "output", port: pin.inPort }], data: res.reply });
     });
   return { model, sim, controller, leases: () => leases };
 }
@@ -76,22 +79,13 @@ describe("DHCP through the simulated pipeline", () => {
     expect(messageType(dhcpOf(renewAck!.delivered[0]!.frame))).toBe(DHCP_TYPE.ACK);
   });
 
-  it("a VM cannot answer DHCP for another: its OFFER is spoofed traffic unless it comes from its own address", () => {
-    const { sim } = setup();
-    // vm2 pretends to be a server with the gateway address.
-    const rogue = sim.send("vm2", encodeFrame(udpFrame({ srcMac: "02:00:00:00:00:02", dstMac: BROADCAST_MAC, srcIp: "192.0.2.1", dstIp: "255.255.255.255", srcPort: 67, dstPort: 68, payload: new Uint8Array(300) })));
-    expect(rogue.delivered).toEqual([]);
-  });
-
-  it("answers nothing for a PACKET_IN that is not a bound port's DHCP", () => {
-    const { model, sim } = setup();
-    const wiring = sim.wiring.get("h1")!;
-    const data = new Uint8Array(64);
-    const ctx = { model, hostId: "h1", wiring };
-    expect(answerPacketIn(new Map(), { cookie: 0n, match: { in_port: 1 }, data }, ctx, 0).outcome).toBe("not from the DHCP flow");
-    const dhcpCookie = makeCookie("network", "dhcp_to_controller", "n");
-    expect(answerPacketIn(new Map(), { cookie: dhcpCookie, match: { in_port: 77 }, data }, ctx, 0).outcome).toMatch(/not a bound VM port/);
-    expect(answerPacketIn(new Map(), { cookie: dhcpCookie, match: {}, data }, ctx, 0).outcome).toMatch(/without in_port/);
-    expect(answerPacketIn(new Map(), { cookie: dhcpCookie, match: { in_port: wiring.vmPorts["vm1"]! }, data }, ctx, 0).packetOut).toBeNull();
+  it("a VM cannot act as a DHCP server, not even from its own address; the attempt counts as spoofing", () => {
+    const { sim, model } = setup();
+    const vm2 = model.ports.find((p) => p.id === "vm2")!;
+    for (const srcIp of ["192.0.2.1", vm2.ip!]) {
+      const rogue = sim.send("vm2", encodeFrame(udpFrame({ srcMac: vm2.mac, dstMac: BROADCAST_MAC, srcIp, dstIp: "255.255.255.255", srcPort: 67, dstPort: 68, payload: new Uint8Array(300) })));
+      expect(rogue.delivered).toEqual([]);
+    }
+    expect(sim.switchOf("h2").packetCount((c) => decodeCookie(c)?.role === "spoof_drop")).toBe(2n);
   });
 });

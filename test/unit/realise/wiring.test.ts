@@ -149,3 +149,27 @@ describe("observeWiring", () => {
     expect(sameWiring(a, { vmPorts: { p1: 1 }, tunnels: { h2: 3 }, uplink: 9 })).toBe(false);
   });
 });
+
+describe("parseModelText", async () => {
+  const { parseModelText } = await import("../../../src/realise/model-file");
+  it("applies a list of changes, allocating addresses", () => {
+    const r = parseModelText(JSON.stringify({ changes: [
+      { op: "add_tenant", tenant: { id: "t", name: "t" } },
+      { op: "add_network", network: { id: "n", tenantId: "t", name: "n", kind: "overlay", segmentationId: 5, subnet: "198.51.100.0/24", gateway: "198.51.100.1", dhcpRange: null, dns: [] } },
+      { op: "add_host", host: { id: "h", name: "h", managementAddress: "192.0.2.9", ovsdbTarget: "tcp:192.0.2.9:6640", backend: "ovs", tunnelIp: "192.0.2.9" } },
+      { op: "add_port", port: { id: "p", networkId: "n", hostId: "h", mac: "02:00:00:00:00:01" } },
+    ] }));
+    expect(r.ok && r.value.ports[0]!.ip).toBe("198.51.100.2");
+  });
+
+  it("round-trips a whole model and refuses broken ones with a reason", () => {
+    const m = model();
+    const r = parseModelText(JSON.stringify(m));
+    expect(r.ok && r.value.ports.length).toBe(2);
+    for (const bad of ["", "[]", "{}", '{"changes": 3}', '{"tenants": [], "networks": [], "hosts": [{"id": 1}], "ports": []}', '{"changes": [null]}']) {
+      const x = parseModelText(bad);
+      expect(x.ok, bad).toBe(false);
+      if (!x.ok) expect(x.errors[0]!.message.length).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,0 +1,33 @@
+// Building the run record: per-case summaries recomputed from the repeats, samples pooled and
+// thinned for the CDFs. Pure.
+
+import { summarize, thin } from "./stats";
+import { METRIC_IDS, type CaseRecord, type MetricId, type RepeatRecord } from "./types";
+
+/** Latency samples kept per case (pooled over repeats) for CDFs: enough for p99, small on disk. */
+export const MAX_SAMPLES = 2000;
+
+export function summarizeRepeats(repeats: readonly RepeatRecord[]): CaseRecord["summary"] {
+  const out: CaseRecord["summary"] = {};
+  for (const id of METRIC_IDS) {
+    const values = repeats.map((r) => r.metrics[id]).filter((v): v is number => v !== undefined);
+    if (values.length) out[id as MetricId] = summarize(values);
+  }
+  return out;
+}
+
+/** Adds a repeat's record and samples to a case, recomputing its summary and status. */
+export function addRepeat(c: CaseRecord, repeat: RepeatRecord, samples: { ping_ms: number[]; rr_us: number[] }): CaseRecord {
+  const repeats = [...c.repeats, repeat];
+  const pool = (old: number[], add: number[]) => thin([...old, ...add], MAX_SAMPLES);
+  const measured = repeats.some((r) => Object.keys(r.metrics).length > 0);
+  const clean = repeats.every((r) => r.errors.length === 0);
+  return {
+    ...c,
+    repeats,
+    summary: summarizeRepeats(repeats),
+    samples: { ping_ms: pool(c.samples.ping_ms, samples.ping_ms), rr_us: pool(c.samples.rr_us, samples.rr_us) },
+    status: !measured ? "failed" : clean ? "ok" : "partial",
+    ...(!measured && !c.reason ? { reason: repeat.errors[0] ?? "nothing measured" } : {}),
+  };
+}

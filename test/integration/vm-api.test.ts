@@ -1,0 +1,86 @@
+// The VM routes of the REST API driving the real netns driver on a real 2-host lab: what an
+// operator does (create, start, list, stop, delete) changes namespaces and OVS ports, and the
+// inventory records what the driver reported. br-int is standalone with the hosts' uplinks on it
+// (no controller here), so the VMs lease from the lab's site LAN: a flat provider network.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startLab, type Lab } from "../support/lab";
+import { startFixture, type Fixture } from "../e2e/fixtures";
+import { ensureBridge, ensurePort, findInterface } from "../../src/ovsdb/vswitch";
+import { mapToRecord } from "../../src/ovsdb/datum";
+import { createVmDrivers, type VmDrivers } from "../../src/vm";
+import { nicHostIfName } from "../../src/vm/names";
+
+let lab: Lab;
+let f: Fixture;
+let vms: VmDrivers;
+const dataDir = mkdtempSync(join(tmpdir(), "vm-api-"));
+const tag = `${process.pid}`;
+
+async function must(method: string, path: string, body?: unknown) {
+  const r = await f.call(method, path, body);
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+beforeAll(async () => {
+  lab = await startLab({ hosts: 2 });
+  for (const h of lab.plan.hosts) {
+    const client = await lab.client(h.name);
+    await ensureBridge(client, { name: "br-int", datapathType: "netdev", failMode: "standalone" });
+    await ensurePort(client, "br-int", { name: h.uplinkIface });
+  }
+  vms = createVmDrivers({ dataDir });
+  f = await startFixture({ drivers: vms.resolve });
+  await must("POST", "/api/tenants", { name: "red" });
+  for (const h of lab.plan.hosts) {
+    await must("POST", "/api/hosts", { name: `${h.name}-${tag}`, managementAddress: h.mgmtAddress, ovsdbTarget: h.ovsdbTarget, backend: "ovs", tunnelIp: h.underlayAddress, uplink: h.uplinkIface });
+  }
+  await must("POST", "/api/hosts", { name: `far-${tag}`, managementAddress: "203.0.113.250", ovsdbTarget: "tcp:203.0.113.250:6640", backend: "ovs", uplink: "uplink" });
+  await must("POST", "/api/networks", { name: "site", tenant: "red", kind: "provider", segmentationId: null, subnet: "203.0.113.0/24" });
+}, 60_000);
+
+afterAll(async () => {
+  await f?.close();
+  vms?.close();
+  await lab?.down();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("VM API over the netns driver", () => {
+  it("creates, starts, lists, stops and deletes VMs on two lab hosts", async () => {
+    const a = await must("POST", "/api/vms", { name: `a${tag}`, tenant: "red", host: `h1-${tag}`, driver: "netns", nics: [{ network: "site", mac: "02:00:5e:30:00:01" }] });
+    expect(a).toMatchObject({ state: "stopped", netns: `${lab.plan.hosts[0]!.netns}-vm-a${tag}` });
+    expect(existsSync(`/run/netns/${a.netns}`)).toBe(true);
+    const b = await must("POST", "/api/vms", { name: `b${tag}`, tenant: "red", host: `h2-${tag}`, driver: "netns", nics: [{ network: "site", mac: "02:00:5e:30:00:02" }] });
+
+    expect(await must("POST", `/api/vms/${a.id}/start`)).toMatchObject({ state: "running" });
+    expect(await must("POST", `/api/vms/${b.id}/start`)).toMatchObject({ state: "running" });
+    const portA = f.store.state().model.ports.find((p) => p.vmId === a.id)!;
+    const client = await lab.client("h1");
+    expect(mapToRecord(findInterface(client.replica, nicHostIfName(portA.id))?.external_ids)).toMatchObject({ "iface-id": portA.ifaceId, "vm-id": a.id, "attached-mac": "02:00:5e:30:00:01" });
+    const spec = { vm: f.store.state().vms.find((v) => v.id === a.id)!, host: f.store.state().model.hosts.find((h) => h.id === portA.hostId)!, nics: [{ port: portA, network: f.store.state().model.networks[0]! }] };
+    const deadline = Date.now() + 15_000;
+    while (vms.netns.leases(spec).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(vms.netns.leases(spec)[0]?.ip).toMatch(/^203\.0\.113\.\d+\/27$/);
+
+    const list = await must("GET", "/api/vms");
+    expect(list.filter((v: { name: string }) => [`a${tag}`, `b${tag}`].includes(v.name)).map((v: { state: string }) => v.state)).toEqual(["running", "running"]);
+
+    expect(await must("POST", `/api/vms/${a.id}/stop`)).toMatchObject({ state: "stopped" });
+    await client.waitFor((r) => findInterface(r, nicHostIfName(portA.id)) === undefined, 3000);
+
+    for (const vm of [a, b]) expect((await f.call("DELETE", `/api/vms/${vm.id}`)).status).toBe(204);
+    expect(existsSync(`/run/netns/${a.netns}`)).toBe(false);
+    expect(existsSync(`/run/netns/${b.netns}`)).toBe(false);
+  }, 60_000);
+
+  it("a VM on a host that is not a lab host here fails with the driver's reason and leaves no record", async () => {
+    const r = await f.call("POST", "/api/vms", { name: `c${tag}`, tenant: "red", host: `far-${tag}`, driver: "netns", nics: [{ network: "site" }] });
+    expect(r.status).toBe(502);
+    expect(r.body.error.message).toMatch(/host far-\d+ is not a lab host on this machine/);
+    expect(f.store.state().vms.some((v) => v.name === `c${tag}`)).toBe(false);
+  });
+});
