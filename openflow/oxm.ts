@@ -373,12 +373,14 @@ export function readMatch(r: Reader): Match {
 
 /**
  * The spec's prerequisite rules (OpenFlow 1.3.5 section 7.2.3.6): a field may only be matched if
- * the fields it depends on are matched to the right values. Returns one sentence per problem; an
- * empty array means the match is consistent. Masked prerequisites do not count as satisfied.
+ * the fields it depends on are matched to the right values, and on the wire those must come first.
+ * Returns one sentence per problem; an empty array means the match is consistent. Masked
+ * prerequisites do not count as satisfied.
  */
 export function matchPrerequisiteProblems(match: Match): string[] {
   const problems: string[] = [];
   const m = match as Record<string, unknown>;
+  const position = new Map(Object.keys(m).map((k, i) => [k, i]));
   for (const key in m) {
     const f = OXM_BY_NAME[key];
     if (f === undefined || f.prereq === undefined || m[key] === undefined) continue;
@@ -387,6 +389,7 @@ export function matchPrerequisiteProblems(match: Match): string[] {
     if (need.values === "tagged") {
       const vid = isMasked(have) ? (have.value as number) & (have.mask as number) : (have as number | undefined);
       if (vid === undefined || (vid & OFPVID.PRESENT) === 0) problems.push(`${key} requires vlan_vid with OFPVID_PRESENT (a tagged frame)`);
+      else if (position.get("vlan_vid")! > position.get(key)!) problems.push(`${key} must come after its prerequisite vlan_vid`);
       continue;
     }
     if (have === undefined || isMasked(have)) {
@@ -397,6 +400,8 @@ export function matchPrerequisiteProblems(match: Match): string[] {
       );
     } else if (need.values.length > 0 && !need.values.includes(have as number)) {
       problems.push(`${key} requires ${need.field}=${need.values.map(hexIfBig).join(" or ")}, but ${need.field} is ${hexIfBig(have as number)}`);
+    } else if (position.get(need.field)! > position.get(key)!) {
+      problems.push(`${key} must come after its prerequisite ${need.field}`);
     }
   }
   return problems;

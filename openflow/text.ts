@@ -57,12 +57,11 @@ export function formatPort(port: number): string {
 }
 
 /** Parses a port number or reserved name (any case, "NONE" meaning ANY). */
-export function parsePort(s: string): number {
+export function parsePort(s: string, what = "port"): number {
   const up = s.toUpperCase();
   const named = PORT_BY_NAME.get(up === "NONE" ? "ANY" : up);
   if (named !== undefined) return named;
-  const n = parseUint(s, 32, "port");
-  return n;
+  return parseUint(s, 32, what);
 }
 
 // ---- numbers and values ---------------------------------------------------------------------
@@ -211,7 +210,7 @@ function parseFieldValue(f: OxmField, s: string, allowMask: boolean): unknown {
       case "u64":
         return parseU64(t, f.mf);
       default:
-        if (!isMask && (f.name === "in_port" || f.name === "in_phy_port")) return parsePort(t);
+        if (!isMask && (f.name === "in_port" || f.name === "in_phy_port")) return parsePort(t, f.mf);
         return parseUint(t, f.bytes * 8, f.mf);
     }
   };
@@ -242,13 +241,13 @@ function andMask(f: OxmField, value: unknown, mask: unknown): unknown {
 const CT_FLAGS = ["new", "est", "rel", "rpl", "inv", "trk", "snat", "dnat"] as const;
 
 function formatCtState(v: unknown): string {
-  const value = isMaskedValue(v) ? (v.value as number) : (v as number);
   const mask = isMaskedValue(v) ? (v.mask as number) : 0xffffffff;
+  const value = ((isMaskedValue(v) ? (v.value as number) : (v as number)) & mask) >>> 0;
   if ((mask & 0xff) === 0xff && (mask >>> 8 === 0 || mask === 0xffffffff) && value >>> 8 === 0) {
     const names = CT_FLAGS.filter((_, i) => value & (1 << i));
     return names.length ? names.join("|") : "0";
   }
-  if (mask >>> 8 !== 0 || value >>> 8 !== 0) return `${hex(value)}/${hex(mask >>> 0)}`;
+  if (mask >>> 8 !== 0 || value >>> 8 !== 0 || (mask & 0xff) === 0) return `${hex(value)}/${hex(mask >>> 0)}`;
   return CT_FLAGS.map((n, i) => (mask & (1 << i) ? (value & (1 << i) ? "+" : "-") + n : "")).join("");
 }
 
@@ -356,7 +355,8 @@ export function formatMatch(match: Match, priority?: number): string {
   } else {
     field("ip_proto");
   }
-  if (m.ip_dscp !== undefined) put("ip_dscp", "nw_tos", String((m.ip_dscp as number) << 2));
+  // nw_tos is the DSCP shifted into the TOS byte; a value too big for DSCP keeps its own name.
+  if (m.ip_dscp !== undefined && (m.ip_dscp as number) < 64) put("ip_dscp", "nw_tos", String((m.ip_dscp as number) << 2));
   field("ip_ecn");
   field("mpls_label");
   field("mpls_tc");
@@ -381,8 +381,9 @@ export function formatMatch(match: Match, priority?: number): string {
   for (const f of OXM_FIELDS) {
     if (m[f.name] === undefined || done.has(f.name)) continue;
     if (f.name === "ct_state") put(f.name, "ct_state", formatCtState(m[f.name]));
-    else if (f.name === "ip_dscp") put(f.name, "nw_tos", String((m[f.name] as number) << 2));
-    else put(f.name, f.mf === f.name ? f.text : f.mf, formatMaybeMasked(f, m[f.name]));
+    else if (f.name === "ip_dscp" && (m[f.name] as number) < 64) put(f.name, "nw_tos", String((m[f.name] as number) << 2));
+    // "icmp_type" would be read by the protocol in the match: out of place, the name must say which.
+    else put(f.name, f.name.startsWith("icmpv4_") ? f.name : f.mf === f.name ? f.text : f.mf, formatMaybeMasked(f, m[f.name]));
   }
   for (const tlv of match.experimenter ?? []) out.push(`experimenter_oxm=${Buffer.from(tlv).toString("hex")}`);
   return out.join(",");
@@ -468,7 +469,8 @@ function parseMatchKey(m: Record<string, unknown>, key: string, value: string | 
       const tci = parseUint(vt!, 16, key);
       const mask = mt === undefined ? 0xffff : parseUint(mt, 16, key);
       const vidMask = mask & 0x1fff;
-      if (vidMask) set("vlan_vid", vidMask === 0x1fff ? tci & 0x1fff : { value: tci & vidMask, mask: vidMask });
+      // A zero mask is still a (match-all) vlan_vid, as written; a PCP-only TCI is vlan_pcp alone.
+      if (vidMask || !(mask & 0xe000)) set("vlan_vid", vidMask === 0x1fff ? tci & 0x1fff : { value: tci & vidMask, mask: vidMask });
       if (mask & 0xe000) {
         if ((mask & 0xe000) !== 0xe000) throw new FlowSyntaxError(`vlan_tci: a partial PCP mask cannot be written in OpenFlow 1.3`, value!);
         set("vlan_pcp", tci >> 13);
@@ -482,7 +484,7 @@ function parseMatchKey(m: Record<string, unknown>, key: string, value: string | 
       return true;
     }
     case "ip_dscp":
-      set("ip_dscp", parseUint(needValue(), 6, key));
+      set("ip_dscp", parseUint(needValue(), 8, key));
       return true;
     case "ct_state":
       set("ct_state", parseCtState(needValue()));
@@ -526,6 +528,17 @@ function resolveDeferred(m: Record<string, unknown>, deferred: [string, string][
   }
 }
 
+/**
+ * The match with its fields in the OXM table's order, which puts every prerequisite before the
+ * fields that need it (eth_type before ip_proto before tcp_dst), as switches expect on the wire.
+ */
+function canonicalOrder(m: Record<string, unknown>): Match {
+  const out: Record<string, unknown> = {};
+  for (const f of OXM_FIELDS) if (m[f.name] !== undefined) out[f.name] = m[f.name];
+  if (m.experimenter !== undefined) out.experimenter = m.experimenter;
+  return out as Match;
+}
+
 /** Parses a match written as dump-flows or add-flow write it ("tcp,in_port=1,tp_dst=80"). */
 export function parseMatch(text: string): Match {
   const m: Record<string, unknown> = {};
@@ -537,7 +550,7 @@ export function parseMatch(text: string): Match {
     if (!parseMatchKey(m, key, value, deferred)) throw new FlowSyntaxError(`unknown match field "${key}"`, token);
   }
   resolveDeferred(m, deferred);
-  return m as Match;
+  return canonicalOrder(m);
 }
 
 // ---- actions and instructions ---------------------------------------------------------------
@@ -842,6 +855,15 @@ export interface FormatFlowOptions {
   stats?: boolean;
 }
 
+/**
+ * As ovs-ofctl prints durations: "5s" for whole seconds, else nine digits of fraction with
+ * trailing zeros dropped but at least three kept ("0.880s", "5.000001s", "30.0000005s").
+ */
+export function formatDuration(sec: number, nsec: number): string {
+  if (nsec === 0) return `${sec}s`;
+  return `${sec}.${String(nsec).padStart(9, "0").replace(/0+$/, "").padEnd(3, "0")}s`;
+}
+
 function isFlowMod(f: FlowMod | FlowStats | FlowEntry): f is FlowMod {
   return (f as FlowMod).type === "flow_mod";
 }
@@ -860,8 +882,7 @@ export function formatFlow(f: FlowMod | FlowStats | FlowEntry, options: FormatFl
   }
   if (stats) {
     const e = f as FlowStats;
-    const secs = (e.durationSec ?? 0) + (e.durationNsec ?? 0) / 1e9;
-    head.push(`duration=${secs.toFixed(3)}s`);
+    head.push(`duration=${formatDuration(e.durationSec ?? 0, e.durationNsec ?? 0)}`);
   }
   if (stats || f.tableId !== 0) head.push(`table=${f.tableId}`);
   if (stats) {
@@ -959,7 +980,7 @@ export function parseFlow(text: string, options: { requireActions?: boolean } = 
     if (!parseMatchKey(m, key, value, deferred)) throw new FlowSyntaxError(`unknown field "${key}"`, token);
   }
   resolveDeferred(m, deferred);
-  entry.match = m as Match;
+  entry.match = canonicalOrder(m);
   entry.instructions = actionsText === "" && !(options.requireActions ?? true) ? [] : parseInstructions(actionsText, entry.match);
   return entry;
 }

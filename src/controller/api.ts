@@ -16,7 +16,10 @@ import type { PortChange, PortTable } from "./ports";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** A message to send: any OpenFlow message; the runtime assigns the xid unless one is given. */
+/**
+ * A message to send: any OpenFlow message. The runtime assigns the xid when it is absent or 0
+ * (its own xids start at 1 and skip 0, so 0 can safely mean "not chosen yet").
+ */
 export type Outgoing = DistributiveOmit<OfpMessage, "xid"> & { xid?: number };
 
 type MessageOfType<T extends string> = Extract<OfpMessage, { type: T }>;
@@ -55,8 +58,8 @@ export interface Switch {
 
   /**
    * Queues messages for this switch, encoded at once (a bad message throws here and nothing of
-   * the batch is sent) and written together when the current task ends. A message without an
-   * xid gets a fresh one, written into the message object: build a new object per send. Returns
+   * the batch is sent) and written together when the current task ends. A message whose xid is
+   * absent or 0 gets a fresh one, written into the message object: build a new object per send. Returns
    * the xids; errors they cause arrive as `error` events carrying them. Use `commit` to wait.
    */
   send(messages: Outgoing | readonly Outgoing[]): number[];
@@ -69,7 +72,10 @@ export interface Switch {
   ): Promise<MultipartReplyOf<K>>;
   /** Resolves once the switch has processed everything sent before. */
   barrier(options?: RequestOptions): Promise<void>;
-  /** Sends messages (as `send`) then a barrier; rejects with a BatchError listing each message the switch refused. */
+  /**
+   * Sends messages (as `send`, but always with fresh xids, written into them) then a barrier;
+   * rejects with a BatchError listing each message the switch refused.
+   */
   commit(messages: readonly Outgoing[], options?: RequestOptions): Promise<void>;
   /** OFPT_ROLE_REQUEST; rejects with OpenFlowError (ROLE_REQUEST_FAILED/STALE) for an old generation id. */
   setRole(role: number, generationId: bigint, options?: RequestOptions): Promise<RoleReply>;

@@ -7,7 +7,7 @@
 //            └──────── bad HELLO, garbage, timeout, socket closed (from any state) ──────┘
 
 import type { Socket } from "node:net";
-import { decode, encode, Framer, messageTypeName, OFP_VERSION, OFPET, OFPHFC } from "../../openflow";
+import { decode, encode, Framer, messageTypeName, OFP_VERSION, OFPET, OFPHFC, OFPT } from "../../openflow";
 import type { ErrorMsg, FeaturesReply, MultipartReply, OfpMessage, RoleReply } from "../../openflow";
 import type { Logger } from "../log";
 import type {
@@ -42,6 +42,8 @@ export interface SessionConfig {
   maxBacklogBytes: number;
   /** Outgoing backlog past which we stop reading from the switch until it drains. */
   pauseReadAboveBytes: number;
+  /** Largest multipart reply (all parts together) accepted before the switch is dropped. */
+  maxMultipartBytes: number;
 }
 
 export const DEFAULT_SESSION_CONFIG: SessionConfig = {
@@ -52,6 +54,7 @@ export const DEFAULT_SESSION_CONFIG: SessionConfig = {
   missSendLen: 0xffff, // OFPCML_NO_BUFFER: whole frames, so PACKET_OUT never depends on a switch buffer
   maxBacklogBytes: 64 * 1024 * 1024,
   pauseReadAboveBytes: 4 * 1024 * 1024,
+  maxMultipartBytes: 128 * 1024 * 1024,
 };
 
 /** What a session needs from the controller that owns it. */
@@ -71,8 +74,24 @@ interface Batch {
   errors: OpenFlowError[];
 }
 
+/** The reply each request type must get; a reply of another type fails the request. */
+const REPLY_TYPE: Readonly<Record<string, string>> = {
+  features_request: "features_reply",
+  echo_request: "echo_reply",
+  barrier_request: "barrier_reply",
+  role_request: "role_reply",
+  get_config_request: "get_config_reply",
+  get_async_request: "get_async_reply",
+  queue_get_config_request: "queue_get_config_reply",
+  multipart_request: "multipart_reply",
+};
+
 interface Pending {
   requestType: string;
+  /** For a multipart request: the kind its reply must have. */
+  multipartKind?: string;
+  /** Bytes of multipart parts received so far (bounded by maxMultipartBytes). */
+  partBytes?: number;
   /** Absolute clock time; Infinity for messages watched by a commit (its barrier bounds them). */
   deadline: number;
   timeoutMs: number;
@@ -94,6 +113,8 @@ export class Session implements Switch {
   private lastReceivedAt: number;
   private lastEchoSentAt = -Infinity;
   private readingPaused = false;
+  /** Size of the message being dispatched (multipart replies are bounded by their bytes). */
+  private lastFrameLength = 0;
   private log: Logger;
   private readonly baseLog: Logger;
   private featuresReply: FeaturesReply | undefined;
@@ -232,7 +253,7 @@ export class Session implements Switch {
       this.receive(frame);
       if (this.isClosed()) return; // receive may have dropped the switch
     }
-    if (this.state !== "hello") this.checkPartialHeader(chunk);
+    this.checkPartialHeader(chunk);
     if (!this.readingPaused && this.writer.backlog > this.config.pauseReadAboveBytes) {
       // The switch sends faster than it reads our answers: stop reading until it catches up.
       this.readingPaused = true;
@@ -249,6 +270,13 @@ export class Session implements Switch {
     const held = this.framer.buffered;
     if (held === 0 || held > chunk.length) return; // nothing held, or its header was checked before
     const start = chunk.length - held;
+    if (this.state === "hello") {
+      // Any version may say HELLO, but the first message must be one.
+      if (held >= 2 && chunk[start + 1] !== OFPT.HELLO) {
+        this.shutdown(`malformed OpenFlow stream: first message is type ${chunk[start + 1]}, not HELLO`, "warn");
+      }
+      return;
+    }
     const version = chunk[start]!;
     if (version !== OFP_VERSION) {
       this.shutdown(`malformed OpenFlow stream: header of version ${version} after negotiating version ${OFP_VERSION}`, "warn");
@@ -274,6 +302,7 @@ export class Session implements Switch {
       this.shutdown(`undecodable message (type ${frame[1]}, ${frame.length} bytes): ${describe(err)}`, "warn");
       return;
     }
+    this.lastFrameLength = frame.length;
     this.dispatch(msg);
   }
 
@@ -366,10 +395,21 @@ export class Session implements Switch {
       return;
     }
     if (p.batch !== undefined) return; // a reply to a committed message carries no error
-    if (p.parts !== undefined) {
-      if (msg.type !== "multipart_reply") {
+    const expected = REPLY_TYPE[p.requestType];
+    if (expected !== undefined && msg.type !== expected) {
+      this.pending.delete(xid);
+      p.reject(new Error(`switch ${this.name()} answered ${p.requestType} (xid ${xid}) with ${msg.type}`));
+      return;
+    }
+    if (p.parts !== undefined && msg.type === "multipart_reply") {
+      if (msg.kind !== p.multipartKind) {
         this.pending.delete(xid);
-        p.reject(new Error(`switch ${this.name()} answered ${p.requestType} (xid ${xid}) with ${msg.type}`));
+        p.reject(new Error(`switch ${this.name()} answered a ${p.multipartKind} multipart request (xid ${xid}) with ${msg.kind}`));
+        return;
+      }
+      p.partBytes = (p.partBytes ?? 0) + this.lastFrameLength;
+      if (p.partBytes > this.config.maxMultipartBytes) {
+        this.shutdown(`multipart reply (xid ${xid}) passed ${this.config.maxMultipartBytes} bytes`, "warn");
         return;
       }
       p.parts.push(msg);
@@ -397,7 +437,11 @@ export class Session implements Switch {
         reject(new SwitchDisconnectedError(this.name(), "already closed"));
         return;
       }
-      const xid = message.xid ?? this.allocateXid();
+      const xid = message.xid || this.allocateXid(); // absent or 0 means "assign one"
+      if (this.pending.has(xid)) {
+        reject(new Error(`switch ${this.name()}: xid ${xid} is already waiting for a reply`));
+        return;
+      }
       const bytes = encode({ ...message, xid } as OfpMessage); // throws for a bad message: nothing sent
       const timeoutMs = options?.timeoutMs ?? this.config.requestTimeoutMs;
       this.pending.set(xid, {
@@ -407,6 +451,7 @@ export class Session implements Switch {
         resolve,
         reject,
         parts: multipart ? [] : undefined,
+        multipartKind: multipart ? (message as { kind?: string }).kind : undefined,
       });
       this.sendRaw(bytes);
     });
@@ -421,7 +466,10 @@ export class Session implements Switch {
       const m = messages[i]!;
       // The xid is written into the message itself (as os-ken's send_msg does) rather than into
       // a copy: encoding a spread copy measured 2.5 times slower on the PACKET_IN path.
-      if (m.xid === undefined) m.xid = this.allocateXid();
+      // Absent or 0: assign (the allocator never hands out 0). A commit always assigns, so that a
+      // message object committed again, or on a new connection, cannot reuse a stale xid that
+      // now belongs to a pending request.
+      if (!m.xid || batch !== undefined) m.xid = this.allocateXid();
       xids[i] = m.xid;
       encoded[i] = encode(m as OfpMessage);
     }

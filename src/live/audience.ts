@@ -17,10 +17,14 @@ export function filterTopology(t: Topology, a: Audience): Topology {
   const switches = t.switches
     .filter((s) => hostNames.has(s.host))
     .map((s) => ({ ...s, ports: s.ports.filter((p) => p.tenant === a.tenant) }));
+  // The underlay stays private: a tenant sees whether its hosts and tunnels are up, not their
+  // management or tunnel addresses, nor datapath ids in host records.
   return {
-    hosts: t.hosts.filter((h) => hostNames.has(h.name)),
+    hosts: t.hosts
+      .filter((h) => hostNames.has(h.name))
+      .map(({ dpid: _dpid, ...h }) => ({ ...h, address: "" })),
     switches,
-    tunnels: t.tunnels.filter((x) => hostNames.has(x.fromHost) && hostNames.has(x.toHost)),
+    tunnels: t.tunnels.filter((x) => hostNames.has(x.fromHost) && hostNames.has(x.toHost)).map((x) => ({ ...x, remoteIp: "" })),
     vms,
     networks: t.networks.filter((n) => n.tenant === a.tenant),
   };

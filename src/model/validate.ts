@@ -48,6 +48,22 @@ class Errors {
   }
 }
 
+/**
+ * A value from untrusted input, printable in a message whatever it is (an object whose toString
+ * throws, a bigint, a cycle ...): quoted strings, short JSON, or its type.
+ */
+export function show(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 80 ? v.slice(0, 80) + "…" : v);
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" || v === null || v === undefined) return String(v);
+  try {
+    const json = JSON.stringify(v);
+    if (json !== undefined) return json.length > 80 ? json.slice(0, 80) + "…" : json;
+  } catch {
+    // fall through: not printable as JSON
+  }
+  return `(${typeof v})`;
+}
+
 function isNonEmptyString(v: unknown): v is string {
   return typeof v === "string" && v.trim().length > 0;
 }
@@ -124,7 +140,7 @@ export function validateNetwork(
     const clash = model.networks.find(
       (n) => n.tenantId === network.tenantId && n.name === network.name && n.id !== network.id,
     );
-    if (clash) e.add("duplicate", "name", `tenant "${network.tenantId}" already has a network named "${network.name}"`);
+    if (clash) e.add("duplicate", "name", `tenant ${show(network.tenantId)} already has a network named "${network.name}"`);
   }
 
   checkSegmentation(e, model, network);
@@ -135,7 +151,7 @@ export function validateNetwork(
     e.add("required", "dns", "dns must be a list of IPv4 addresses (it may be empty)");
   } else {
     network.dns.forEach((d, i) => {
-      if (typeof d !== "string" || parseIpv4(d) === null) e.add("invalid_format", `dns[${i}]`, `"${String(d)}" is not an IPv4 address`);
+      if (typeof d !== "string" || parseIpv4(d) === null) e.add("invalid_format", `dns[${i}]`, `${show(d)} is not an IPv4 address`);
     });
   }
   const lease = network.leaseSeconds;
@@ -153,14 +169,14 @@ function checkSegmentation(e: Errors, model: NetworkModel, network: Network): vo
   const seg = network.segmentationId;
   if (network.kind === "overlay") {
     if (!isInteger(seg) || seg < VNI_MIN || seg > VNI_MAX) {
-      e.add("out_of_range", "segmentationId", `an overlay network needs a VNI from ${VNI_MIN} to ${VNI_MAX} (got ${String(seg)})`);
+      e.add("out_of_range", "segmentationId", `an overlay network needs a VNI from ${VNI_MIN} to ${VNI_MAX} (got ${show(seg)})`);
       return;
     }
     const clash = model.networks.find((n) => n.kind === "overlay" && n.segmentationId === seg && n.id !== network.id);
     if (clash) e.add("duplicate", "segmentationId", `VNI ${seg} is already used by network "${clash.name}" (${clash.id})`);
   } else if (network.kind === "provider") {
     if (seg !== null && (!isInteger(seg) || seg < VLAN_MIN || seg > VLAN_MAX)) {
-      e.add("out_of_range", "segmentationId", `a provider network needs a VLAN id from ${VLAN_MIN} to ${VLAN_MAX}, or null for a flat network (got ${String(seg)})`);
+      e.add("out_of_range", "segmentationId", `a provider network needs a VLAN id from ${VLAN_MIN} to ${VLAN_MAX}, or null for a flat network (got ${show(seg)})`);
       return;
     }
     const clash = model.networks.find((n) => n.kind === "provider" && n.segmentationId === seg && n.id !== network.id);
@@ -169,7 +185,7 @@ function checkSegmentation(e: Errors, model: NetworkModel, network: Network): vo
       e.add("duplicate", "segmentationId", `${what} is already used by network "${clash.name}" (${clash.id})`);
     }
   } else {
-    e.add("invalid_format", "kind", `network kind must be "overlay" or "provider" (got ${JSON.stringify(network.kind)})`);
+    e.add("invalid_format", "kind", `network kind must be "overlay" or "provider" (got ${show(network.kind)})`);
   }
 }
 
@@ -201,7 +217,7 @@ function checkAddressesInSubnet(
   let gw: number | null = null;
   if (network.gateway !== null && network.gateway !== undefined) {
     gw = typeof network.gateway === "string" ? parseIpv4(network.gateway) : null;
-    if (gw === null) e.add("invalid_format", "gateway", `"${String(network.gateway)}" is not an IPv4 address`);
+    if (gw === null) e.add("invalid_format", "gateway", `${show(network.gateway)} is not an IPv4 address`);
     else if (!usable(gw)) e.add("out_of_range", "gateway", `gateway ${network.gateway} is not a usable address of ${network.subnet}`);
   }
   const range = network.dhcpRange;
@@ -213,9 +229,9 @@ function checkAddressesInSubnet(
     } else {
       start = typeof range.start === "string" ? parseIpv4(range.start) : null;
       end = typeof range.end === "string" ? parseIpv4(range.end) : null;
-      if (start === null) e.add("invalid_format", "dhcpRange.start", `"${String(range.start)}" is not an IPv4 address`);
+      if (start === null) e.add("invalid_format", "dhcpRange.start", `${show(range.start)} is not an IPv4 address`);
       else if (!usable(start)) e.add("out_of_range", "dhcpRange.start", `${range.start} is not a usable address of ${network.subnet}`);
-      if (end === null) e.add("invalid_format", "dhcpRange.end", `"${String(range.end)}" is not an IPv4 address`);
+      if (end === null) e.add("invalid_format", "dhcpRange.end", `${show(range.end)} is not an IPv4 address`);
       else if (!usable(end)) e.add("out_of_range", "dhcpRange.end", `${range.end} is not a usable address of ${network.subnet}`);
       if (start !== null && end !== null && start > end) {
         e.add("out_of_range", "dhcpRange", `DHCP range start ${range.start} is after its end ${range.end}`);
@@ -281,11 +297,11 @@ export function validateHost(model: NetworkModel, host: Host, mode: "add" | "upd
     }
   }
   if (host.backend !== "ovs" && host.backend !== "bridge") {
-    e.add("invalid_format", "backend", `backend must be "ovs" or "bridge" (got ${JSON.stringify(host.backend)})`);
+    e.add("invalid_format", "backend", `backend must be "ovs" or "bridge" (got ${show(host.backend)})`);
   }
   if (host.tunnelIp !== null && host.tunnelIp !== undefined) {
     if (typeof host.tunnelIp !== "string" || parseIpv4(host.tunnelIp) === null) {
-      e.add("invalid_format", "tunnelIp", `"${String(host.tunnelIp)}" is not an IPv4 address`);
+      e.add("invalid_format", "tunnelIp", `${show(host.tunnelIp)} is not an IPv4 address`);
     } else {
       const clash = model.hosts.find((h) => h.tunnelIp === host.tunnelIp && h.id !== host.id);
       if (clash) e.add("duplicate", "tunnelIp", `tunnel endpoint ${host.tunnelIp} is already host "${clash.name}"'s`);
@@ -294,7 +310,7 @@ export function validateHost(model: NetworkModel, host: Host, mode: "add" | "upd
   const uplink = host.uplink;
   if (uplink !== null && uplink !== undefined) {
     if (typeof uplink !== "string" || uplink.length === 0 || uplink.length > IFNAMSIZ || !IFNAME_RE.test(uplink)) {
-      e.add("invalid_format", "uplink", `"${String(uplink)}" is not an interface name (1-${IFNAMSIZ} characters, no spaces, '/' or ':')`);
+      e.add("invalid_format", "uplink", `${show(uplink)} is not an interface name (1-${IFNAMSIZ} characters, no spaces, '/' or ':')`);
     }
   } else if (mode === "update") {
     const providerPort = [...portIndex(model.ports).onHost(host.id)].find(
@@ -377,7 +393,7 @@ export function validatePort(model: NetworkModel, port: Port, mode: "add" | "upd
   }
   const mac = typeof port.mac === "string" ? normaliseMac(port.mac) : null;
   if (mac === null) {
-    e.add("invalid_format", "mac", `"${String(port.mac)}" is not a MAC address (aa:bb:cc:dd:ee:ff)`);
+    e.add("invalid_format", "mac", `${show(port.mac)} is not a MAC address (aa:bb:cc:dd:ee:ff)`);
   } else if (!isUnicastMac(mac)) {
     e.add("invalid_format", "mac", `${mac} is a multicast, broadcast or zero address; a NIC needs a unicast MAC`);
   } else if (mac.startsWith(SERVICE_MAC_PREFIX)) {
@@ -406,7 +422,7 @@ function checkPortAddress(e: Errors, model: NetworkModel, network: Network, port
   }
   const ip = typeof port.ip === "string" ? parseIpv4(port.ip) : null;
   if (ip === null) {
-    e.add("invalid_format", "ip", `"${String(port.ip)}" is not an IPv4 address`);
+    e.add("invalid_format", "ip", `${show(port.ip)} is not an IPv4 address`);
     return;
   }
   const parsed = parseCidr(network.subnet);
@@ -450,7 +466,7 @@ function validateSettings(settings: ModelSettings): ValidationError[] {
 
 const fail = (errors: ValidationError[]): Result<NetworkModel> => ({ ok: false, errors });
 const notFound = (what: string, id: Id): Result<NetworkModel> =>
-  fail([{ code: "not_found", path: "id", message: `no ${what} with id "${String(id)}"` }]);
+  fail([{ code: "not_found", path: "id", message: `no ${what} with id ${show(id)}` }]);
 
 function replaceById<T extends { id: Id }>(list: readonly T[], item: T): T[] {
   return list.map((x) => (x.id === item.id ? item : x));
@@ -532,7 +548,7 @@ export function applyChange(model: NetworkModel, change: ModelChange): Result<Ne
       return errors.length ? fail(errors) : ok({ ...model, settings: { ...change.settings } });
     }
     default:
-      return fail([{ code: "invalid_format", path: "op", message: `unknown change ${JSON.stringify((change as { op?: unknown })?.op)}` }]);
+      return fail([{ code: "invalid_format", path: "op", message: `unknown change ${show((change as { op?: unknown } | null)?.op)}` }]);
   }
 }
 

@@ -48,7 +48,7 @@ export function compile(model: NetworkModel, hostId: string, wiring: SwitchWirin
   flows.push(...tableMissFlows());
   flows.push(...hostGuardFlows(model, wiring));
 
-  // Ports grouped by network once: compile stays linear in the size of the model.
+  // Ports grouped by network once, so compile costs O(n log n) in the size of the model.
   // Sorted by id, so the output (flow order, bucket order) does not depend on how the store
   // happens to order its rows: a reordered model must not look like a changed one.
   const byNetwork = new Map<string, Port[]>();

@@ -12,7 +12,8 @@
 //   6. BARRIER, so the caller knows when all of it has been applied
 //
 // Comparison is on a canonical form (match fields sorted, full masks dropped, masked values
-// reduced, instructions in execution order), so a switch that reorders fields is not "different".
+// reduced, instructions in execution order, a move in Open vSwitch's raw form read as a move), so a
+// switch that spells the same flow differently is not "different".
 
 import {
   OFPFC,
@@ -21,7 +22,6 @@ import {
   OFPP,
   OFP_NO_BUFFER,
   OXM_BY_NAME,
-  OXM_FIELDS,
   type Action,
   type BarrierRequest,
   type Bucket,
@@ -32,6 +32,7 @@ import {
   type Match,
 } from "../../openflow/index";
 import { sortInstructions, type DesiredFlow, type DesiredGroup, type DesiredState } from "./flow";
+import { regMoveOf } from "./nx-move";
 import { tableId } from "./tables";
 
 export interface ActualGroup {
@@ -98,42 +99,14 @@ export function canonicalMatch(match: Match): string {
   return text;
 }
 
-/**
- * Open vSwitch reports NXAST_REG_MOVE with the legacy NXM headers of the fields (NXM_OF_ETH_SRC,
- * NXM_NX_ARP_SHA ...) even when it was sent OXM headers; a codec that does not know those headers
- * hands the action over as raw experimenter bytes. Both forms are reduced to the same text here.
- */
-const LEGACY_NXM: Record<string, string> = {
-  "0/1": "eth_dst", "0/2": "eth_src", "0/3": "eth_type", "0/6": "ip_proto", "0/7": "ipv4_src", "0/8": "ipv4_dst",
-  "0/11": "udp_src", "0/12": "udp_dst", "0/15": "arp_op", "0/16": "arp_spa", "0/17": "arp_tpa",
-  "1/16": "tunnel_id", "1/17": "arp_sha", "1/18": "arp_tha",
-  ...Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`1/${i}`, `reg${i}`])),
-};
-const NX_VENDOR_ID = 0x2320;
-const NXAST_REG_MOVE = 6;
-
-function nxmName(header: number): string {
-  const oxmClass = header >>> 16;
-  const field = (header >>> 9) & 0x7f;
-  const known = OXM_FIELDS.find((f) => f.oxmClass === oxmClass && f.code === field);
-  return LEGACY_NXM[`${oxmClass}/${field}`] ?? known?.name ?? `0x${header.toString(16)}`;
-}
-
-function regMoveText(nBits: number, srcOfs: number, dstOfs: number, src: string, dst: string): string {
-  return `move:${src}[${srcOfs}+${nBits}]->${dst}[${dstOfs}]`;
-}
-
 function canonicalAction(a: Action): string {
   switch (a.type) {
     case "nx_reg_move":
-      return regMoveText(a.nBits, a.srcOfs, a.dstOfs, a.src, a.dst);
     case "experimenter": {
-      const d = a.data;
-      if (a.experimenter === NX_VENDOR_ID && d.length >= 16 && ((d[0]! << 8) | d[1]!) === NXAST_REG_MOVE) {
-        const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
-        return regMoveText(v.getUint16(2), v.getUint16(4), v.getUint16(6), nxmName(v.getUint32(8)), nxmName(v.getUint32(12)));
-      }
-      return `experimenter:${a.experimenter}:${Buffer.from(d).toString("hex")}`;
+      const move = regMoveOf(a);
+      if (move) return `move:${move.src}[${move.srcOfs}+${move.nBits}]->${move.dst}[${move.dstOfs}]`;
+      const d = a.type === "experimenter" ? a.data : new Uint8Array();
+      return `experimenter:${a.type === "experimenter" ? a.experimenter : 0}:${Buffer.from(d).toString("hex")}`;
     }
     case "output":
       // max_len only means something for output to the controller.

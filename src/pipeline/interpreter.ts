@@ -11,6 +11,7 @@
 import { OFPP, OFPR, OXM_BY_NAME, type Action, type Bucket, type Instruction, type Match } from "../../openflow/index";
 import { bytesToMac, formatIpv4, macToBytes } from "../packet/addr";
 import { encodeFrame, parseFrame, type EthernetFrame } from "../packet/frame";
+import { regMoveOf } from "./nx-move";
 
 export class InterpreterError extends Error {
   override name = "InterpreterError";
@@ -249,13 +250,6 @@ function setField(p: Packet, name: string, v: bigint): void {
   }
 }
 
-// Legacy NXM headers Open vSwitch uses in NXAST_REG_MOVE, for actions it reports in raw form.
-const LEGACY_NXM: Record<string, string> = {
-  "0/1": "eth_dst", "0/2": "eth_src", "0/15": "arp_op", "0/16": "arp_spa", "0/17": "arp_tpa",
-  "1/16": "tunnel_id", "1/17": "arp_sha", "1/18": "arp_tha",
-  ...Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`1/${i}`, `reg${i}`])),
-};
-
 /** Compiled matches by flow object (flows are never mutated in their match). */
 const COMPILED = new WeakMap<InterpFlow, CompiledField[]>();
 
@@ -379,17 +373,11 @@ function runActions(tables: InterpTables, packet: Packet, actions: readonly Acti
         delete packet.frame.vlan;
         break;
       case "nx_reg_move":
-        move(packet, a.src, a.dst, a.nBits, a.srcOfs, a.dstOfs);
-        break;
       case "experimenter": {
-        const d = a.data;
-        if (a.experimenter === 0x2320 && d.length >= 16 && ((d[0]! << 8) | d[1]!) === 6) {
-          const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
-          const name = (h: number) => LEGACY_NXM[`${h >>> 16}/${(h >>> 9) & 0x7f}`] ?? `0x${h.toString(16)}`;
-          move(packet, name(v.getUint32(8)), name(v.getUint32(12)), v.getUint16(2), v.getUint16(4), v.getUint16(6));
-          break;
-        }
-        throw new InterpreterError(`experimenter action ${a.experimenter.toString(16)} not modelled`);
+        const m = regMoveOf(a);
+        if (!m) throw new InterpreterError(`experimenter action not modelled`);
+        move(packet, m.src, m.dst, m.nBits, m.srcOfs, m.dstOfs);
+        break;
       }
       default:
         throw new InterpreterError(`action ${a.type} not modelled`);

@@ -264,7 +264,15 @@ export class OvsHostRealiser {
         report.problems.push(`host ${this.hostId} is not in the model`);
         return;
       }
-      if (this.ovsdb.isReady) report.ovsdbChanges = await this.wire();
+      if (this.ovsdb.isReady) {
+        // A wiring failure (a bad uplink name, a refused transaction) must not stop programming
+        // what is wired already: report it and go on.
+        try {
+          report.ovsdbChanges = await this.wire();
+        } catch (err) {
+          report.problems.push(`OVSDB wiring: ${describeError(err)}`);
+        }
+      }
       // Without a replica we do not know the ports: programming from an empty wiring would delete
       // every VM's flows. Wait for OVSDB instead (its first "change" event asks for a pass).
       if (!this.ovsdb.isReady && this.observed === null) {

@@ -79,8 +79,8 @@ export interface RealisationOptions {
 
 export interface Realisation {
   update(model: NetworkModel): void;
-  /** Resolves when no OVS realiser has work pending. */
-  settled(): Promise<void>;
+  /** Resolves when no OVS realiser has work pending (rejects after `timeoutMs`, default 30 s). */
+  settled(timeoutMs?: number): Promise<void>;
   /** A full re-read and repair on every host; one report per OVS host. */
   reconcile(): Promise<Array<PassReport | null>>;
   status(): HostStatus[];
@@ -160,10 +160,12 @@ export function startRealisation(opts: RealisationOptions): Realisation {
     update: (m) => {
       if (!closed) sync(m);
     },
-    async settled() {
+    async settled(timeoutMs = 30_000) {
       // A pass may cause another (an OVSDB change it made comes back as a row change): wait until
       // every realiser stays quiet for a moment.
+      const end = Date.now() + timeoutMs;
       for (;;) {
+        if (Date.now() > end) throw new Error(`realisers still busy after ${timeoutMs} ms`);
         const all = [...realisers.values()].map((e) => e.realiser);
         await Promise.all(all.map((r) => r.idle()));
         await new Promise((r) => setTimeout(r, 30));

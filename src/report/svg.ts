@@ -54,8 +54,10 @@ export interface GroupedBarsInput {
   yLabel: string;
   groups: string[];
   series: string[];
-  /** values[group][series]; null = not measured (drawn as "n/a"). */
-  values: (BarValue | null)[][];
+  /** values[group][series]; null = not measured (drawn as "n/a"), a string = that label instead of a bar. */
+  values: (BarValue | string | null)[][];
+  /** A colour per series (default: the palette in order), so one series keeps its colour across charts. */
+  colors?: string[];
   width?: number;
   height?: number;
   /** Logarithmic y axis (for values spanning decades, like Gbit/s of veth vs OVS userspace). */
@@ -68,11 +70,12 @@ export function groupedBarsSvg(input: GroupedBarsInput): string {
   const m = { top: 44, right: 16, bottom: 70, left: 64 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
-  const all = input.values.flat().filter((v): v is BarValue => v !== null && Number.isFinite(v.value));
+  const all = input.values.flat().filter((v): v is BarValue => v !== null && typeof v !== "string" && Number.isFinite(v.value));
   const maxV = Math.max(0, ...all.map((v) => Math.max(v.value, v.hi ?? v.value)));
   const positive = all.flatMap((v) => [v.value, v.lo ?? v.value]).filter((x) => x > 0);
   const useLog = Boolean(input.log) && positive.length > 0;
-  const ticks = useLog ? logTicks(Math.min(...positive), maxV) : linearTicks(maxV || 1);
+  // On a log axis the smallest bar must still have a height: start below its decade.
+  const ticks = useLog ? logTicks(Math.min(...positive) / 2, maxV) : linearTicks(maxV || 1);
   const top = ticks[ticks.length - 1]!;
   const bottom = useLog ? ticks[0]! : 0;
   const y = (v: number): number => {
@@ -103,9 +106,10 @@ export function groupedBarsSvg(input: GroupedBarsInput): string {
     input.series.forEach((s, si) => {
       const v = input.values[gi]?.[si] ?? null;
       const x = gx + si * barW;
-      const color = PALETTE[si % PALETTE.length]!;
-      if (v === null || !Number.isFinite(v.value)) {
-        out.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${m.top + plotH - 4}" text-anchor="middle" font-size="9" fill="#999">n/a</text>`);
+      const color = input.colors?.[si] ?? PALETTE[si % PALETTE.length]!;
+      if (v === null || typeof v === "string" || !Number.isFinite(v.value)) {
+        const label = typeof v === "string" ? v : "n/a";
+        out.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${m.top + plotH - 4}" text-anchor="middle" font-size="9" fill="${typeof v === "string" ? "#b00" : "#999"}">${escapeXml(label)}</text>`);
         return;
       }
       const yv = y(v.value);
@@ -119,22 +123,23 @@ export function groupedBarsSvg(input: GroupedBarsInput): string {
     });
     out.push(`<text x="${(m.left + gi * groupW + groupW / 2).toFixed(1)}" y="${m.top + plotH + 16}" text-anchor="middle" fill="#222">${escapeXml(g)}</text>`);
   });
-  out.push(legend(input.series, m.left, height - 26, plotW));
+  out.push(legend(input.series, m.left, height - 26, plotW, input.colors));
   out.push(`</svg>`);
   return out.join("\n");
 }
 
-function legend(series: string[], x0: number, y0: number, width: number): string {
+function legend(series: string[], x0: number, y0: number, width: number, colors?: string[]): string {
   const parts: string[] = [];
   let x = x0;
   let y = y0;
   for (const [i, s] of series.entries()) {
-    const w = 22 + s.length * 6.6;
+    // Approximate text width (no layout engine here): generous, so labels never overlap.
+    const w = 30 + s.length * 7.6;
     if (x + w > x0 + width) {
       x = x0;
       y += 16;
     }
-    parts.push(`<rect x="${x.toFixed(1)}" y="${y - 9}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/>`);
+    parts.push(`<rect x="${x.toFixed(1)}" y="${y - 9}" width="12" height="12" fill="${colors?.[i] ?? PALETTE[i % PALETTE.length]}"/>`);
     parts.push(`<text x="${(x + 16).toFixed(1)}" y="${y + 1}" fill="#222">${escapeXml(s)}</text>`);
     x += w;
   }
@@ -143,6 +148,8 @@ function legend(series: string[], x0: number, y0: number, width: number): string
 
 export interface CdfSeries {
   name: string;
+  /** Default: the palette colour of the series' position. */
+  color?: string;
   points: { x: number; y: number }[];
 }
 
@@ -200,9 +207,9 @@ export function cdfSvg(input: CdfInput): string {
       d += `L${x(p.x).toFixed(1)} ${y(prevY).toFixed(1)}L${x(p.x).toFixed(1)} ${y(p.y).toFixed(1)}`;
       prevY = p.y;
     }
-    out.push(`<path d="${d}" fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2"><title>${escapeXml(s.name)}</title></path>`);
+    out.push(`<path d="${d}" fill="none" stroke="${s.color ?? PALETTE[i % PALETTE.length]}" stroke-width="2"><title>${escapeXml(s.name)}</title></path>`);
   });
-  out.push(legend(input.series.map((s) => s.name), m.left, height - 18, plotW));
+  out.push(legend(input.series.map((s) => s.name), m.left, height - 18, plotW, input.series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]!)));
   out.push(`</svg>`);
   return out.join("\n");
 }

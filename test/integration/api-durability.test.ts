@@ -16,9 +16,17 @@ function vnet(args: string[], env: Record<string, string> = {}) {
   return run(tsx, [main, ...args], { cwd: root, env: { ...process.env, VNET_LOG_LEVEL: "silent", ...env } });
 }
 
-/** Starts `vnet serve` and resolves with its URL once it prints the line scripts wait for. */
+/**
+ * Starts `vnet serve` and resolves with its URL once it prints the line scripts wait for. It runs
+ * as ONE process (node with tsx's loader), not under the tsx launcher: the launcher forks the real
+ * server, and SIGKILL to the launcher would leave the server running.
+ */
 function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(tsx, [main, "serve", "--data-dir", dataDir, "--port", "0", "--no-dashboard"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", main, "serve", "--data-dir", dataDir, "--port", "0", "--no-dashboard"], {
+    cwd: root,
+    env: { ...process.env, VNET_LOG_LEVEL: "silent" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return new Promise((resolveUrl, reject) => {
     let out = "";
     let err = "";
@@ -37,6 +45,15 @@ function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
       reject(new Error(`vnet serve exited with ${code}: ${err}`));
     });
   });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function killHard(child: ChildProcess): Promise<void> {
@@ -62,6 +79,8 @@ describe("vnet serve durability and CLI", () => {
 
     const first = await serve(dataDir);
     children.push(first.child);
+    // A second server on the same inventory would diverge from the first: refused.
+    await expect(serve(dataDir)).rejects.toThrow(/another vnet serve \(pid \d+\) is using/);
     const call = async (url: string, method: string, path: string, body?: unknown) => {
       const res = await fetch(url + path, {
         method,
@@ -74,18 +93,37 @@ describe("vnet serve durability and CLI", () => {
     expect((await call(first.url, "POST", "/api/hosts", { name: "hv1", managementAddress: "192.0.2.1", ovsdbTarget: "tcp:192.0.2.1:6640", backend: "bridge", tunnelIp: null })).status).toBe(201);
     const net = await call(first.url, "POST", "/api/networks", { name: "web", tenant: "red", subnet: "198.51.100.0/24", gateway: "198.51.100.1" });
     expect(net.status).toBe(201);
-    // Many small writes back to back, the last one acknowledged just before the kill.
+    // Sequential writes, then a concurrent burst killed half-way: SIGKILL lands while requests
+    // are in flight, right after the 10th acknowledgement of the burst.
     const names: string[] = [];
     for (let i = 0; i < 20; i++) {
       const r = await call(first.url, "POST", "/api/vms", { name: `vm${i}`, tenant: "red", host: "hv1", nics: [{ network: net.body.id }] });
       expect(r.status).toBe(201);
       names.push(`vm${i}`);
     }
-    await killHard(first.child);
+    const acked: string[] = [];
+    let killed: Promise<void> | undefined;
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        call(first.url, "POST", "/api/tenants", { name: `burst${i}` }).then(
+          (r) => {
+            if (r.status !== 201) throw new Error(`burst${i}: ${r.status}`);
+            acked.push(`burst${i}`);
+            if (acked.length === 10) killed = killHard(first.child);
+          },
+          () => undefined, // cut off by the kill: not acknowledged, may or may not be stored
+        ),
+      ),
+    );
+    await killed;
     expect(first.child.signalCode).toBe("SIGKILL");
+    expect(isRunning(first.child.pid!)).toBe(false); // the server itself died, not a launcher
+    expect(acked.length).toBeGreaterThanOrEqual(10);
 
     const second = await serve(dataDir);
     children.push(second.child);
+    const tenants = (await call(second.url, "GET", "/api/tenants")).body.map((t: any) => t.name);
+    for (const name of acked) expect(tenants).toContain(name);
     const vms = await call(second.url, "GET", "/api/vms");
     expect(vms.body.map((v: any) => v.name).sort()).toEqual([...names].sort());
     expect(vms.body.find((v: any) => v.name === "vm19").nics[0].ip).toBe("198.51.100.21");

@@ -80,11 +80,18 @@ export async function startFakeSwitch(): Promise<FakeSwitch> {
 }
 
 /** Runs a command; resolves with stdout, rejects with stderr on a non-zero exit. */
-export function runTool(cmd: string, args: string[], timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
+export async function runTool(cmd: string, args: string[], timeoutMs = 10_000): Promise<string> {
+  const r = await runToolFull(cmd, args, timeoutMs);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr || `exit ${r.code}`}`);
+  return r.stdout;
+}
+
+/** Runs a command (asynchronously: the fake switch shares this event loop) and reports everything. */
+export function runToolFull(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(" ")}: ${stderr || err.message}`));
-      else resolve(stdout);
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      resolve({ stdout, stderr, code });
     });
   });
 }

@@ -6,11 +6,11 @@ import type { App, ControllerApi, Switch } from "../../controller";
 import { isLinkUp } from "../../controller";
 import { createLogger } from "../../log";
 import type { Logger } from "../../log";
-import { decidePacketIn, DEFAULT_LEARNING_CONFIG, switchUpMessages } from "./logic";
+import { checkLearningConfig, decidePacketIn, DEFAULT_LEARNING_CONFIG, switchUpMessages } from "./logic";
 import type { LearningConfig } from "./logic";
 import { MacTable } from "./mac-table";
 
-export { decidePacketIn, DEFAULT_LEARNING_CONFIG, switchUpMessages } from "./logic";
+export { checkLearningConfig, decidePacketIn, DEFAULT_LEARNING_CONFIG, switchUpMessages } from "./logic";
 export type { LearningConfig, PacketInDecision } from "./logic";
 export { MacTable, macAt, macToString } from "./mac-table";
 
@@ -27,6 +27,8 @@ export interface LearningDeps {
 
 export function learningSwitch(config: Partial<LearningConfig> = {}, deps: LearningDeps = {}): LearningSwitchApp {
   const cfg: LearningConfig = { ...DEFAULT_LEARNING_CONFIG, ...config };
+  checkLearningConfig(cfg);
+  new MacTable(cfg.macCapacity, cfg.macMaxAgeMs); // checks the capacity now rather than at the first switch
   const tables = new Map<Switch, MacTable>();
   const now = deps.now ?? (() => performance.now());
   const log = deps.logger ?? createLogger("learning");

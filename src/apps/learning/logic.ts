@@ -35,6 +35,17 @@ export const DEFAULT_LEARNING_CONFIG: LearningConfig = {
 
 const ALL_COOKIE_BITS = 0xffff_ffff_ffff_ffffn;
 
+/** Throws a clear error for a configuration no switch would accept (checked before any switch sees it). */
+export function checkLearningConfig(cfg: LearningConfig): void {
+  const u16 = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0xffff;
+  if (!u16(cfg.idleTimeoutSec)) throw new Error(`learning switch: idle timeout must be 0 to 65535 seconds, got ${cfg.idleTimeoutSec}`);
+  if (!u16(cfg.hardTimeoutSec)) throw new Error(`learning switch: hard timeout must be 0 to 65535 seconds, got ${cfg.hardTimeoutSec}`);
+  if (!u16(cfg.priority) || cfg.priority === 0) throw new Error(`learning switch: priority must be 1 to 65535 (0 is the table miss), got ${cfg.priority}`);
+  if (!(Number.isInteger(cfg.tableId) && cfg.tableId >= 0 && cfg.tableId <= 0xfe)) throw new Error(`learning switch: table must be 0 to 254, got ${cfg.tableId}`);
+  if (!(cfg.macMaxAgeMs > 0)) throw new Error(`learning switch: MAC age must be positive, got ${cfg.macMaxAgeMs}`);
+  if (!(cfg.cookie >= 0n && cfg.cookie <= ALL_COOKIE_BITS)) throw new Error(`learning switch: cookie must fit 64 bits`);
+}
+
 type FlowModFields = Omit<FlowMod, "type" | "xid">;
 
 function flowMod(fields: Partial<FlowModFields> & Pick<FlowModFields, "command" | "match" | "instructions">): Outgoing {

@@ -105,7 +105,18 @@ function readCpu(): CpuTimes {
 /** USER_HZ: /proc/stat counts in these ticks (100 on every Linux build that matters). */
 const TICKS_PER_SECOND = 100;
 
+/**
+ * One iperf3 client run. A server that is still closing the previous test refuses the next one
+ * ("Connection reset", "busy"), on a slow datapath more often: that gets one retry after 0.5 s.
+ */
 async function iperf(pair: Pair, args: string[], durationS: number): Promise<string> {
+  const out = await iperfOnce(pair, args, durationS);
+  if (!/unable to connect to server: Connection reset|server is busy/.test(out)) return out;
+  await new Promise((r) => setTimeout(r, 500));
+  return iperfOnce(pair, args, durationS);
+}
+
+async function iperfOnce(pair: Pair, args: string[], durationS: number): Promise<string> {
   const r = await tryRun(
     inNetns(pair.client.netns, ["iperf3", "-c", pair.server.ip, "-p", String(IPERF_PORT), "-t", String(durationS), "-J", "--connect-timeout", "3000", ...args]),
     { timeoutMs: (durationS + 15) * 1000 },

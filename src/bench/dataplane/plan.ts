@@ -65,7 +65,7 @@ export function planCases(o: BenchOptions): PlannedCase[] {
   return out;
 }
 
-export const MEASURE_STEPS = ["tcp1", "tcpN", "udp", "ping", "rr", "first", "flows"] as const;
+export const MEASURE_STEPS = ["tcp1", "tcpN", "udp", "ping", "rr", "flows", "first"] as const;
 export type MeasureStep = (typeof MEASURE_STEPS)[number];
 
 export interface Step {

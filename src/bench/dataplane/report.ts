@@ -2,9 +2,9 @@
 // Markdown and an HTML report, and SVG plots (grouped bars per metric, latency CDFs per
 // scenario). Pure: record in, { path: content } out; the runner writes them.
 
-import { cdfSvg, escapeXml, formatNumber, groupedBarsSvg } from "../../report/svg";
+import { PALETTE, cdfSvg, type BarValue, escapeXml, formatNumber, groupedBarsSvg } from "../../report/svg";
 import { cdf } from "./stats";
-import { BACKEND_INFO, METRICS, metricInfo, type BackendId, type CaseRecord, type MetricId, type RunRecord } from "./types";
+import { BACKENDS, BACKEND_INFO, METRICS, metricInfo, type BackendId, type CaseRecord, type MetricId, type RunRecord } from "./types";
 
 /** Metrics drawn as bar charts (the counts go in a table instead). */
 export const PLOTTED_METRICS: MetricId[] = ["tcp1_gbps", "tcpN_gbps", "udp_kpps", "ping_p50_ms", "ping_p99_ms", "rr_p50_us", "rr_p99_us", "first_ms", "cpu_s_per_gbit"];
@@ -59,6 +59,11 @@ function caseOf(run: RunRecord, scenario: string, backend: BackendId): CaseRecor
   return run.cases.find((c) => c.scenario === scenario && c.backend === backend);
 }
 
+/** One colour per backend, the same in every chart. */
+export function backendColor(b: BackendId): string {
+  return PALETTE[BACKENDS.indexOf(b) % PALETTE.length]!;
+}
+
 export interface Plot {
   /** File name under plots/. */
   file: string;
@@ -73,20 +78,23 @@ export function plots(run: RunRecord): Plot[] {
   for (const id of PLOTTED_METRICS) {
     const info = metricInfo(id);
     const values = scenarios.map((s) =>
-      backends.map((b) => {
-        const sum = caseOf(run, s, b)?.summary[id];
-        return sum && sum.n > 0 ? { value: sum.median, lo: sum.min, hi: sum.max } : null;
+      backends.map((b): BarValue | string | null => {
+        const c = caseOf(run, s, b);
+        const sum = c?.summary[id];
+        if (sum && sum.n > 0) return { value: sum.median, lo: sum.min, hi: sum.max };
+        return c && (c.status === "failed" || c.status === "partial") ? "failed" : null;
       }),
     );
-    if (values.flat().every((v) => v === null)) continue;
+    const bars = values.flat().filter((v): v is BarValue => v !== null && typeof v !== "string");
+    if (bars.length === 0) continue;
     // Throughput spans decades here (kernel ≈ 20 Gbit/s, OVS userspace ≈ 1): a log axis keeps both readable.
-    const spread = values.flat().filter((v) => v !== null && v.value > 0).map((v) => v!.value);
+    const spread = bars.filter((v) => v.value > 0).map((v) => v.value);
     const log = spread.length > 1 && Math.max(...spread) / Math.min(...spread) > 30;
     const title = `${info.label} — median of repeats, whiskers min–max`;
     out.push({
       file: `bars-${id}.svg`,
       title: info.label,
-      svg: groupedBarsSvg({ title, yLabel: `${info.unit} (${info.better} is better)`, groups: scenarios, series: backends.map((b) => BACKEND_INFO[b].label), values, log }),
+      svg: groupedBarsSvg({ title, yLabel: `${info.unit} (${info.better} is better)`, groups: scenarios, series: backends.map((b) => BACKEND_INFO[b].label), values, log, colors: backends.map(backendColor) }),
     });
   }
   for (const s of scenarios) {
@@ -95,7 +103,7 @@ export function plots(run: RunRecord): Plot[] {
       ["rr_us", "TCP request/response time", "µs"],
     ] as const) {
       const series = backends
-        .map((b) => ({ name: BACKEND_INFO[b].label, points: cdf(caseOf(run, s, b)?.samples[key] ?? []) }))
+        .map((b) => ({ name: BACKEND_INFO[b].label, color: backendColor(b), points: cdf(caseOf(run, s, b)?.samples[key] ?? []) }))
         .filter((x) => x.points.length > 0);
       if (series.length === 0) continue;
       out.push({ file: `cdf-${key.split("_")[0]}-${s}.svg`, title: `${s}: ${label} CDF`, svg: cdfSvg({ title: `${s}: ${label} (CDF)`, xLabel: unit, series }) });

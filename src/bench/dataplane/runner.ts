@@ -7,7 +7,7 @@ import { buildTopology } from "./backends";
 import { describeMachine } from "./machine";
 import { Servers, latencyMetrics, measureFirstPacket, measurePing, measureRr, measureTcp, measureUdp } from "./measure";
 import { datapathOf, eta, formatDuration, planCases, planSteps, type PlannedCase, type Step } from "./plan";
-import { addRepeat } from "./record";
+import { addRepeat, derivedNotes } from "./record";
 import { newRunId, writeRun } from "./results";
 import { formatNumber } from "../../report/svg";
 import { median } from "./stats";
@@ -124,6 +124,7 @@ export async function runBench(o: RunBenchOptions): Promise<{ run: RunRecord; di
     run.status = err instanceof BenchAborted || o.signal?.aborted ? "interrupted" : "failed";
     if (run.status === "failed") run.notes.push(`run failed: ${(err as Error).message}`);
   } finally {
+    run.notes.push(...derivedNotes(run.cases));
     run.finishedAt = now().toISOString();
     run.durationS = elapsed();
     dir = writeRun(o.dataDir, run);

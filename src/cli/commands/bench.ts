@@ -10,6 +10,7 @@ import { runBench } from "../../bench/dataplane/runner";
 import { listRuns, readRun, writeRun, runDir } from "../../bench/dataplane/results";
 import { BACKENDS, BACKEND_INFO, SCENARIO_KINDS } from "../../bench/dataplane/types";
 import { resolveDataDir } from "./serve";
+import { setLogLevel } from "../../log";
 
 /** Benchmark labs whose process died (Ctrl-C twice, kill -9): removed before a new run. */
 async function removeOrphanBenchLabs(prefix: string): Promise<string[]> {
@@ -75,6 +76,8 @@ export function register(program: Command): void {
       }
       if (process.getuid?.() !== 0) throw new Error("the benchmark builds namespaces and bridges: run it as root");
       const dataDir = resolveDataDir(flags.dataDir);
+      // The controller and realisers of the "OVS vnet" case log to stdout: keep progress readable.
+      setLogLevel(flags.json ? "silent" : "warn");
       // A unique prefix per run, so two runs never share a lab name.
       const labPrefix = `${prefix}${randomBytes(1).toString("hex").replace(/^[0-9]/, "a")}`.slice(0, 6);
       await removeOrphanBenchLabs(prefix);

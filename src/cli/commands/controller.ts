@@ -89,7 +89,7 @@ export function register(program: Command): void {
   program
     .command("controller")
     .description("run the OpenFlow 1.3 controller alone, as a MAC-learning switch for every switch that connects")
-    .option("--listen <host:port>", "TCP address to listen on (repeatable; default 0.0.0.0:6653)", (v: string, all: string[]) => [...all, v], [])
+    .option("--listen <host:port>", "TCP address to listen on (repeatable; 0.0.0.0:6653 if no listener is given)", (v: string, all: string[]) => [...all, v], [])
     .option("--tls-listen <host:port>", "also listen for TLS (OVS ssl: targets); needs --tls-key, --tls-cert, --tls-ca")
     .option("--tls-key <file>", "PEM private key of the controller")
     .option("--tls-cert <file>", "PEM certificate of the controller")

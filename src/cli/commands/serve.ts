@@ -2,10 +2,11 @@
 // the data directory. `serve()` is exported so that the process that also runs the controller and
 // the realisers can start the same thing and feed its live view.
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { AppOptions } from "../../api/app";
 import { startServer, type RunningServer } from "../../api/server";
+import { lockDataDir } from "../../inventory/lock";
 import { openInventory, type SqliteInventory } from "../../inventory/sqlite";
 import { cookieOwners } from "../../live/owners";
 import { LiveView } from "../../live/view";
@@ -31,7 +32,15 @@ export interface ServeOptions extends Omit<AppOptions, "store" | "https"> {
 
 export async function serve(opts: ServeOptions): Promise<RunningServer & { store: SqliteInventory; live: LiveView }> {
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new Error("HTTPS needs both --tls-cert and --tls-key");
-  const store = openInventory(opts.dataDir);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const unlock = lockDataDir(opts.dataDir);
+  let store: SqliteInventory;
+  try {
+    store = openInventory(opts.dataDir);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   // Flows are attributed to tenants through the pipeline's cookies and the inventory.
   const live = opts.live ?? new LiveView({ flowOwner: cookieOwners(() => store.state()) });
   try {
@@ -44,10 +53,12 @@ export async function serve(opts: ServeOptions): Promise<RunningServer & { store
       async close() {
         await server.close();
         store.close();
+        unlock();
       },
     };
   } catch (err) {
     store.close();
+    unlock();
     throw err;
   }
 }

@@ -21,6 +21,8 @@ export interface GuestKernel {
 }
 
 const APT_CACHE = "/var/cache/apt/archives";
+/** Where a downloaded kernel package is kept for every data directory on this machine. */
+const SHARED_DEBS = process.env.VNET_GUEST_DEB_CACHE ?? "/var/cache/vnet/debs";
 /** Written last into an unpacked package; bump the name when the unpacked file set changes. */
 const UNPACKED_MARK = ".vnet-unpacked-2";
 
@@ -132,12 +134,9 @@ async function unpackDeb(deb: string, into: string, log: (line: string) => void)
 export async function findGuestKernel(cacheDir: string, log: (line: string) => void = () => undefined): Promise<GuestKernel> {
   const installed = installedKernel();
   if (installed) return installed;
-  const debs = join(cacheDir, "debs");
-  mkdirSync(debs, { recursive: true });
-  const candidates = [
-    ...readdirSync(debs).map((n) => ({ n, dir: debs })),
-    ...(existsSync(APT_CACHE) ? readdirSync(APT_CACHE).map((n) => ({ n, dir: APT_CACHE })) : []),
-  ];
+  const local = join(cacheDir, "debs");
+  const listing = (dir: string) => (existsSync(dir) ? readdirSync(dir).map((n) => ({ n, dir })) : []);
+  const candidates = [...listing(SHARED_DEBS), ...listing(local), ...listing(APT_CACHE)];
   const picked = pickKernelDeb(candidates.map((c) => c.n));
   if (picked) {
     const c = candidates.find((x) => x.n === picked)!;
@@ -150,7 +149,16 @@ export async function findGuestKernel(cacheDir: string, log: (line: string) => v
       "no guest kernel here: install linux-image-amd64 (apt-get install linux-image-amd64), or run apt-get update so that it can be downloaded",
     );
   }
-  log(`guest image: downloading ${pkg} with apt-get (once; about 70 MB)`);
+  // Downloads go to the machine-wide cache (tests make a fresh data directory each run), or to
+  // the data directory when that cannot be written.
+  let debs = SHARED_DEBS;
+  try {
+    mkdirSync(debs, { recursive: true });
+  } catch {
+    debs = local;
+    mkdirSync(debs, { recursive: true });
+  }
+  log(`guest image: downloading ${pkg} with apt-get into ${debs} (once; about 70 MB)`);
   const r = await tryRun(["sh", "-c", `cd '${debs}' && apt-get download -q ${pkg}`], { timeoutMs: 600_000 });
   const got = pickKernelDeb(readdirSync(debs));
   if (r.code !== 0 || !got) throw new VmDriverError(`could not download ${pkg}: ${r.stderr.trim().split("\n").pop() ?? "apt-get failed"}`);

@@ -124,6 +124,7 @@ export class LibvirtDriver implements VmDriver {
       initrd: img.initrd,
       consoleLog: w.consoleLog,
       nicMode: w.mode,
+      runAsRoot: w.mode === "tap",
     });
     writeFileSync(w.xmlPath, xml);
     await virshOk(w.uri, ["define", w.xmlPath], `defining domain ${w.domain}`);

@@ -26,6 +26,11 @@ export interface DomainOptions {
   memoryMiB?: number;
   vcpus?: number;
   tbCacheMiB?: number;
+  /**
+   * Run QEMU as root with no relabelling (DAC seclabel), as lab hosts do: the image may sit in a
+   * directory only root can traverse, and plain libvirt-daemon creates no libvirt-qemu user.
+   */
+  runAsRoot?: boolean;
 }
 
 /** Escapes text for an XML attribute or element. */
@@ -97,6 +102,7 @@ export function domainXml(spec: VmSpec, o: DomainOptions): string {
     `    <controller type='usb' model='none'/>`,
     `    <memballoon model='none'/>`,
     `  </devices>`,
+    ...(o.runAsRoot ? [`  <seclabel type='static' model='dac' relabel='no'><label>+0:+0</label></seclabel>`] : []),
     `</domain>`,
     ``,
   ].join("\n");

@@ -252,6 +252,15 @@ describe("switchUpMessages", () => {
   });
 });
 
+describe("learning switch configuration", () => {
+  it("refuses values no switch would accept, when the app is made", () => {
+    expect(() => learningSwitch({ idleTimeoutSec: 70000 })).toThrow("learning switch: idle timeout must be 0 to 65535 seconds, got 70000");
+    expect(() => learningSwitch({ priority: 0 })).toThrow("priority must be 1 to 65535 (0 is the table miss)");
+    expect(() => learningSwitch({ tableId: 255 })).toThrow("table must be 0 to 254");
+    expect(() => learningSwitch({ macCapacity: 0 })).toThrow("MAC table capacity must be a whole number");
+  });
+});
+
 describe("the learning-switch app on a controller", () => {
   let controller: Controller | undefined;
   let script: ScriptedSwitch | undefined;

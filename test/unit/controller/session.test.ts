@@ -166,6 +166,34 @@ describe("requests", () => {
     expect(reply.flows.map((f) => f.cookie)).toEqual([1n, 2n, 3n, 4n]);
   });
 
+  it("fails a request answered with the wrong type or the wrong multipart kind", async () => {
+    const { script, sw } = await upSwitch(1n);
+    script.answerBarriers = false;
+    const barrier = sw.barrier().catch((e: unknown) => e);
+    const b = await script.next("barrier_request");
+    script.send({ type: "echo_reply", xid: b.xid, data: new Uint8Array(0) });
+    expect(String(await barrier)).toContain(`answered barrier_request (xid ${b.xid}) with echo_reply`);
+
+    const desc = sw.multipart({ kind: "desc" }).catch((e: unknown) => e);
+    const req = await script.next("multipart_request", (m) => m.kind === "desc");
+    script.send({ type: "multipart_reply", xid: req.xid, flags: 0, kind: "port_desc", ports: [] });
+    expect(String(await desc)).toContain(`answered a desc multipart request (xid ${req.xid}) with port_desc`);
+    expect(sw.connected).toBe(true);
+  });
+
+  it("drops a switch whose multipart reply grows past the limit", async () => {
+    await controller.close();
+    controller = new Controller({ clock, logger: pino({ level: "silent" }), maxMultipartBytes: 10_000 });
+    port = (await controller.listenTcp(0, "127.0.0.1")).port;
+    const { script, sw } = await upSwitch(1n);
+    const flows = sw.multipart({ kind: "flow", tableId: OFPTT_ALL, outPort: OFPP.ANY, outGroup: OFPG.ANY, cookie: 0n, cookieMask: 0n, match: {} });
+    const req = await script.next("multipart_request", (m) => m.kind === "flow");
+    const part = { type: "multipart_reply", xid: req.xid, flags: OFPMPF_REPLY_MORE, kind: "flow", flows: Array.from({ length: 50 }, () => flowStats(1n)) } as const;
+    for (let i = 0; i < 5; i++) script.send({ ...part, flows: [...part.flows] });
+    await expect(flows).rejects.toThrow(/disconnected: multipart reply \(xid \d+\) passed 10000 bytes/);
+    await script.closedPromise;
+  });
+
   it("rejects a request with the switch's ERROR, named", async () => {
     const { script, sw } = await upSwitch(1n);
     const role = sw.setRole(OFPCR_ROLE.MASTER, 7n);
@@ -213,6 +241,31 @@ describe("requests", () => {
 
     script.answerBarriers = true;
     await expect(sw.commit([addFlow(4)])).resolves.toBeUndefined();
+  });
+
+  it("gives every message without an xid (or with xid 0) a fresh one, and keeps a chosen one", async () => {
+    const { script, sw } = await upSwitch(1n);
+    const unset = addFlow(1);
+    const zero = { ...addFlow(2), xid: 0 };
+    const chosen = { ...addFlow(3), xid: 0xabcdef };
+    const xids = sw.send([unset, zero, chosen]);
+    const seen = [await script.next("flow_mod"), await script.next("flow_mod"), await script.next("flow_mod")].map((m) => m.xid);
+    expect(seen).toEqual(xids);
+    expect(new Set(xids).size).toBe(3);
+    expect(xids.slice(0, 2).every((x) => x !== 0)).toBe(true);
+    expect(xids[2]).toBe(0xabcdef);
+    expect(unset.xid).toBe(xids[0]); // written into the message, as documented
+  });
+
+  it("commit gives fresh xids even to a message object committed before", async () => {
+    const { script, sw } = await upSwitch(1n);
+    const flow = addFlow(7);
+    await sw.commit([flow]);
+    const first = flow.xid;
+    await sw.commit([flow]);
+    expect(flow.xid).not.toBe(first);
+    const sent = script.received.filter((m) => m.type === "flow_mod").map((m) => m.xid);
+    expect(sent).toEqual([first, flow.xid]);
   });
 
   it("encodes a whole batch before sending any of it", async () => {
@@ -356,6 +409,25 @@ describe("connections", () => {
       expect(good.sw.connected).toBe(true);
     });
   }
+
+  it("forgets a peer that sends a truncated header and hangs up, and keeps serving another", async () => {
+    const good = await upSwitch(1n);
+    const bad = await connectSwitch(4n, { hello: false, autoAnswer: false });
+    bad.sendRaw(Buffer.concat([encode({ type: "hello", xid: 1, versions: [4] }), Buffer.from([4, 6, 0])]));
+    await sleep(20);
+    bad.socket.end();
+    await bad.closedPromise;
+    await until(() => controller.connectionCount === 1, "the bad connection to be forgotten");
+    good.script.send({ type: "echo_request", xid: 98, data: new Uint8Array(0) });
+    expect((await good.script.next("echo_reply")).xid).toBe(98);
+  });
+
+  it("drops a peer that starts with something other than HELLO at once, without waiting for it to complete", async () => {
+    const bad = await connectSwitch(5n, { hello: false, autoAnswer: false });
+    bad.sendRaw(Buffer.from("GET / HTTP/1.1\r\n")); // read as version 0x47, type 0x45, 21,536 bytes
+    await bad.closedPromise;
+    expect(logLines.some((l) => l.reason === "malformed OpenFlow stream: first message is type 69, not HELLO")).toBe(true);
+  });
 
   it("drops a peer whose message never completes, by timeout", async () => {
     const bad = await connectSwitch(3n, { hello: false, autoAnswer: false });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   BOOTREQUEST,
@@ -194,5 +195,22 @@ describe("DHCP server", () => {
     ]);
     expect([...expireLeases(leases, NOW).keys()]).toEqual(["b"]);
     expect(expireLeases(leases, NOW - 1)).toBe(leases);
+  });
+
+  it("never throws on hostile input: random frames and random corruptions of a valid request", () => {
+    const valid = frameOf(request(DHCP_TYPE.REQUEST, {}, [[OPT.REQUESTED_IP, opt.ips(["192.0.2.10"])]]));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 700 }), (bytes) => {
+        expect(handle(new Map(), bytes, ctx, NOW).reply).toBeNull();
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.nat(valid.length), (edits, cut) => {
+        const bytes = valid.slice(0, Math.max(cut, 1));
+        for (const [i, v] of edits) if (i < bytes.length) bytes[i] = v;
+        const r = handle(new Map(), bytes, ctx, NOW);
+        expect(typeof r.outcome).toBe("string");
+      }),
+    );
   });
 });

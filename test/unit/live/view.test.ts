@@ -107,6 +107,10 @@ describe("tenant audiences", () => {
     expect(red.tunnels).toEqual([]); // red has no VM on hv2
     const blue = filterTopology(topology, { role: "tenant", tenant: "blue" });
     expect(blue.tunnels.map((t) => t.id)).toEqual(["hv1->hv2"]);
+    // Underlay addresses stay private.
+    expect(blue.tunnels[0]!.remoteIp).toBe("");
+    expect(blue.hosts.map((h) => h.address)).toEqual(["", ""]);
+    expect(JSON.stringify(blue)).not.toMatch(/192\.0\.2\.|198\.51\.100\./);
     expect(filterTopology(topology, { role: "admin" })).toBe(topology);
   });
 

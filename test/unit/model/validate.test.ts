@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   EMPTY_MODEL,
@@ -194,5 +195,51 @@ describe("port index", () => {
     const m3 = applyChange(m2.value, { op: "remove_port", id: "p2" });
     expect(m3.ok && applyChange(m3.value, port("p3", "02:00:00:00:00:02", "192.0.2.50")).ok).toBe(true);
     expect(refused(m2.value, port("p3", "02:00:00:00:00:03", "192.0.2.50"))).toContainEqual(expect.objectContaining({ path: "ip", code: "duplicate" }));
+  });
+});
+
+describe("hostile input", () => {
+  it("never throws, whatever JSON arrives as a change", () => {
+    const ops = ["add_tenant", "remove_tenant", "add_network", "update_network", "remove_network", "add_host", "update_host", "remove_host", "add_port", "update_port", "remove_port", "set_settings", "bogus"];
+    const withPorts = applyChange(base, { op: "add_port", port: { id: "p1", networkId: "n1", hostId: "h1", mac: "02:00:00:00:00:01" } });
+    const model = withPorts.ok ? withPorts.value : base;
+    fc.assert(
+      fc.property(fc.constantFrom(...ops), fc.anything(), fc.anything(), (op, payload, id) => {
+        const change = { op, tenant: payload, network: payload, host: payload, port: payload, settings: payload, id } as never;
+        const before = JSON.stringify(model);
+        const r = applyChange(model, change);
+        if (!r.ok) expect(r.errors.length).toBeGreaterThan(0);
+        expect(JSON.stringify(model)).toBe(before);
+      }),
+      { numRuns: 500 },
+    );
+    // Objects that look almost right, field by field.
+    const almost = fc.record({
+      id: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+      tenantId: fc.constantFrom("t1", "t2", 5, null),
+      networkId: fc.constantFrom("n1", "nope", null),
+      hostId: fc.constantFrom("h1", "h2", {}),
+      name: fc.oneof(fc.string(), fc.constant(undefined)),
+      kind: fc.constantFrom("overlay", "provider", "x"),
+      segmentationId: fc.oneof(fc.integer(), fc.constant(null), fc.string()),
+      subnet: fc.constantFrom("192.0.2.0/24", "192.0.2.0/33", "x", 7),
+      gateway: fc.constantFrom("192.0.2.1", null, "x", 1),
+      dhcpRange: fc.constantFrom(null, { start: "192.0.2.5", end: "192.0.2.9" }, { start: 1 }, "x"),
+      dns: fc.constantFrom([], ["198.51.100.1"], "x", [1]),
+      mac: fc.constantFrom("02:00:00:00:00:09", "zz", 5),
+      ip: fc.constantFrom(undefined, null, "192.0.2.77", "x", 9),
+      managementAddress: fc.constantFrom("203.0.113.9", "", 1),
+      ovsdbTarget: fc.constantFrom("tcp:203.0.113.9:6640", "x", null),
+      backend: fc.constantFrom("ovs", "bridge", "x"),
+      tunnelIp: fc.constantFrom(null, "203.0.113.9", "x"),
+    });
+    fc.assert(
+      fc.property(fc.constantFrom(...ops), almost, (op, payload) => {
+        const change = { op, tenant: payload, network: payload, host: payload, port: payload, settings: payload, id: payload.id } as never;
+        const r = applyChange(model, change);
+        if (r.ok) expect(validateModel(r.value)).toEqual([]);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

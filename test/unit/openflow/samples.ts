@@ -20,10 +20,10 @@ export const port1: PortDesc = {
   maxSpeed: 0,
 };
 
-/** A 64-byte Ethernet/IPv4/UDP frame from 192.0.2.1 to 198.51.100.2. */
+/** A 64-byte Ethernet/IPv4/UDP frame from 192.0.2.1:12345 to 198.51.100.2:9 (discard). */
 export const frame64 = Buffer.from(
   "5254000000025254000000010800450000320000400040114e84c0000201c6336402" +
-    "30390035001e000068656c6c6f2d766e65742d6f662d636f6465632d3634",
+    "30390009001e000068656c6c6f2d766e65742d6f662d636f6465632d3634",
   "hex",
 );
 
@@ -79,7 +79,7 @@ export const samples: Record<string, OfpMessage> = {
   hello_bitmap: { type: "hello", xid: 2, versions: [1, 4] },
   hello_v6: { type: "hello", xid: 3, version: 6, versions: [4, 5, 6] },
   error: { type: "error", xid: 4, errorType: OFPET.BAD_MATCH, code: OFPBMC.BAD_PREREQ, data: Buffer.from("040e00500000000a", "hex") },
-  error_experimenter: { type: "error", xid: 5, errorType: OFPET.EXPERIMENTER, code: 7, experimenter: 0x00002320, data: Buffer.from("abcd", "hex") },
+  error_experimenter: { type: "error", xid: 5, errorType: OFPET.EXPERIMENTER, code: 7, experimenter: 0x00002320, data: Buffer.from("0414000800000009", "hex") },
   echo_request: { type: "echo_request", xid: 6, data: Buffer.from("ping") },
   echo_reply: { type: "echo_reply", xid: 6, data: Buffer.alloc(0) },
   experimenter: { type: "experimenter", xid: 7, experimenter: 0x00002320, expType: 20, data: Buffer.from("0000000000000000", "hex") },
@@ -238,10 +238,15 @@ export const samples: Record<string, OfpMessage> = {
     tables: [{
       tableId: 0, name: "classify", metadataMatch: 0xffffffffffffffffn, metadataWrite: 0xffffffffffffffffn, config: 3, maxEntries: 1000000,
       properties: [
-        { type: 0, ids: [1, 2, 3, 4, 5, 6] },
-        { type: 2, ids: [1, 2, 3] },
-        { type: 6, ids: [0, 17, 18] },
-        { type: 8, ids: [0x80000004, 0x80000606] },
+        // The eight properties the spec requires, in order.
+        { type: 0, ids: [1, 2, 3, 4, 5, 6] }, // instructions
+        { type: 2, ids: [1, 2, 3] }, // next tables
+        { type: 4, ids: [0, 22] }, // write actions: output, group
+        { type: 6, ids: [0, 17, 18] }, // apply actions: output, push_vlan, pop_vlan
+        { type: 8, ids: [0x80000004, 0x80000606] }, // match: in_port, eth_dst
+        { type: 10, ids: [0x80000606] }, // wildcards: eth_dst
+        { type: 12, ids: [0x80000606] }, // write set-field: eth_dst
+        { type: 14, ids: [0x80000606, 0x80000c02] }, // apply set-field: eth_dst, vlan_vid
       ],
     }],
   },

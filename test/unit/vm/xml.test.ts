@@ -5,7 +5,27 @@ import { host, overlay, spec } from "./fixtures";
 
 const opts = { domainType: "qemu" as const, kernel: "/d/vmlinuz", initrd: "/d/initrd.img", consoleLog: "/d/vm-web1.console.log", nicMode: "tap" as const };
 
+/** Every element opened is closed, in order (a tiny well-formedness check: libvirt rejects less). */
+function balanced(xml: string): boolean {
+  const stack: string[] = [];
+  for (const m of xml.matchAll(/<(\/?)([A-Za-z][\w:.-]*)[^>]*?(\/?)>/g)) {
+    if (m[3]) continue;
+    if (!m[1]) stack.push(m[2]!);
+    else if (stack.pop() !== m[2]) return false;
+  }
+  return stack.length === 0;
+}
+
 describe("libvirt domain XML", () => {
+  it("is well formed in every NIC mode, with and without a root seclabel", () => {
+    for (const nicMode of ["tap", "ovs", "bridge"] as const) {
+      for (const runAsRoot of [false, true]) expect(balanced(domainXml(spec(), { ...opts, nicMode, runAsRoot })), `${nicMode} ${runAsRoot}`).toBe(true);
+    }
+    expect(balanced("<a><b></a></b>")).toBe(false);
+    expect(domainXml(spec(), { ...opts, runAsRoot: true })).toContain("<seclabel type='static' model='dac' relabel='no'><label>+0:+0</label></seclabel>");
+    expect(domainXml(spec(), opts)).not.toContain("seclabel");
+  });
+
   it("boots the guest image directly under TCG with 128 MiB, no balloon, a 16 MiB TB cache, console logged", () => {
     const xml = domainXml(spec(), opts);
     expect(xml).toMatch(/^<domain type='qemu'>/);
