@@ -44,7 +44,7 @@ export type { OxmField, OxmKind, Prerequisite } from "./oxm";
 export { defaultMaxLen } from "./actions";
 export {
   formatFlow, parseFlow, flowModFromText, formatMatch, parseMatch, formatInstructions, parseInstructions,
-  formatAction, parseAction, formatPort, parsePort,
+  formatAction, parseAction, formatPort, parsePort, formatDuration,
 } from "./text";
 export type { FlowEntry, FormatFlowOptions } from "./text";
 export { formatMac, formatIpv4, formatIpv6, parseIpv4, parseIpv6, normalizeIpv6, isMac } from "./addr";

@@ -5,12 +5,16 @@
 // Each controller runs in its own process; the emulator runs in this one. For each switch count
 // it measures latency percentiles (one PACKET_IN in flight per switch) and throughput (every
 // switch keeps `window` PACKET_INs with fresh source MACs in flight; median of `rounds` runs),
-// with the controller's CPU time per answer. Then it connects 1,000 switches to a fresh vnet
-// process and reads its resident memory.
+// with the controller's CPU time per answer. Then it connects 1,000 switches to a fresh
+// `vnet controller` process, and to a process running the controller runtime alone, and reads
+// their resident memory.
 //
-//   npm run bench:controller -- [--switches 1,16] [--duration 2] [--rounds 3] [--window 64]
-//     [--latency-duration 2] [--memory-switches 1000] [--only vnet,ovs-testcontroller,os-ken]
+//   npm run bench:controller -- [--switches 1,16] [--duration 2] [--rounds 3] [--window 256]
+//     [--latency-duration 2] [--memory-switches 1000] [--only vnet,ovs-testcontroller,os-ken,null]
 //     [--json FILE]
+//
+// "null" is a calibration peer that answers without decoding: its figure is a floor for what the
+// emulator can drive, so a controller well below it is measured, not the emulator.
 
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -73,12 +77,42 @@ const PEERS: Peer[] = [
   },
 ];
 
+/**
+ * A calibration peer: answers every PACKET_IN with a canned PACKET_OUT, found by scanning headers
+ * (no decoding, no learning). Whatever it reaches is a floor for what the emulator can drive, so
+ * it shows whether the emulator bounds a controller's figure.
+ */
+const NULL_RESPONDER: Peer = {
+  name: "null",
+  available: () => undefined,
+  start: (port) =>
+    spawn(process.execPath, ["--import", "tsx", join(root, "src/bench/emulator/peers/null-responder.ts"), String(port)], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+    }),
+};
+
+/**
+ * The controller runtime and the learning switch alone, without the rest of the `vnet` CLI (which
+ * loads every sub-command's modules at start).
+ */
+const RUNTIME_ONLY: Peer = {
+  name: "vnet runtime alone",
+  available: () => undefined,
+  start: (port) =>
+    spawn(process.execPath, ["--import", "tsx", join(root, "src/bench/emulator/peers/runtime-only.ts"), String(port)], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, VNET_LOG_LEVEL: "warn" },
+    }),
+};
+
 interface Row {
   controller: string;
   switches: number;
   throughput: number[]; // answers/s per round
   median: number;
-  /** Median CPU time of the controller per answer (µs): robust to a busy machine. */
+  /** Median CPU time of the controller per answer (µs): less sensitive to a busy machine. */
   cpuUsPerAnswer: number;
   refills: number;
   latency: LatencyResult;
@@ -140,6 +174,13 @@ function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+interface MemoryRow {
+  process: string;
+  switches: number;
+  idleMiB: number;
+  loadedMiB: number;
 }
 
 interface Options {
@@ -206,20 +247,21 @@ async function measure(peer: Peer, opts: Options, rows: Row[]): Promise<void> {
  * and through their handshake (table-miss flow installed). A fresh process, so the heap the
  * throughput rounds grew does not count.
  */
-async function measureMemory(peer: Peer, count: number, memory: Record<string, number>): Promise<void> {
+async function measureMemory(peer: Peer, count: number, memory: MemoryRow[]): Promise<void> {
   const port = await freePort();
   const child = peer.start(port);
   try {
     await waitListening(port, child);
     await sleep(500);
-    memory["0"] = rssMiB(child.pid!);
+    const idleMiB = rssMiB(child.pid!);
     const fleet = new Fleet(count, "127.0.0.1", port, 10_000);
     try {
       await fleet.connect();
       await fleet.ready(500, 60_000);
       await sleep(500);
-      memory[String(count)] = rssMiB(child.pid!);
-      process.stderr.write(`vnet RSS: ${memory["0"]!.toFixed(1)} MiB idle, ${memory[String(count)]!.toFixed(1)} MiB with ${count} switches\n`);
+      const row = { process: peer.name, switches: count, idleMiB, loadedMiB: rssMiB(child.pid!) };
+      memory.push(row);
+      process.stderr.write(`${peer.name} RSS: ${idleMiB.toFixed(1)} MiB idle, ${row.loadedMiB.toFixed(1)} MiB with ${count} switches\n`);
     } finally {
       fleet.close();
     }
@@ -232,7 +274,7 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
 }
 
-function report(rows: Row[], memory: Record<string, number>, opts: Options): string {
+function report(rows: Row[], memory: MemoryRow[], opts: Options): string {
   const lines: string[] = [];
   lines.push(
     `controller benchmark: ${opts.rounds} × ${opts.duration} s throughput rounds (median), window ${opts.window} per switch, ` +
@@ -264,7 +306,9 @@ function report(rows: Row[], memory: Record<string, number>, opts: Options): str
       );
     }
   }
-  for (const [n, mib] of Object.entries(memory)) lines.push(`vnet controller RSS with ${n} connected switches: ${mib.toFixed(1)} MiB`);
+  for (const m of memory) {
+    lines.push(`${m.process} RSS: ${m.idleMiB.toFixed(1)} MiB idle, ${m.loadedMiB.toFixed(1)} MiB with ${m.switches} connected switches`);
+  }
   return lines.join("\n");
 }
 
@@ -282,13 +326,13 @@ async function main(argv: string[]): Promise<void> {
     .option("--window <n>", "PACKET_INs in flight per switch in throughput mode", num("window"), 256)
     .option("--latency-duration <seconds>", "length of the latency run", num("latency duration"), 2)
     .option("--memory-switches <n>", "switches connected to vnet for the memory reading (0: skip)", (v) => Number(v), 1000)
-    .option("--only <list>", "controllers to run", list, PEERS.map((p) => p.name))
+    .option("--only <list>", "controllers to run (null: the emulator's calibration responder)", list, [...PEERS, NULL_RESPONDER].map((p) => p.name))
     .option("--json <file>", "also write the results as JSON");
   program.parse(argv);
   const opts = program.opts<Options>();
   const rows: Row[] = [];
-  const memory: Record<string, number> = {};
-  for (const peer of PEERS) {
+  const memory: MemoryRow[] = [];
+  for (const peer of [...PEERS, NULL_RESPONDER]) {
     if (!opts.only.includes(peer.name)) continue;
     const missing = peer.available();
     if (missing !== undefined) {
@@ -297,7 +341,10 @@ async function main(argv: string[]): Promise<void> {
     }
     try {
       await measure(peer, opts, rows);
-      if (peer.name === "vnet" && opts.memorySwitches > 0) await measureMemory(peer, opts.memorySwitches, memory);
+      if (peer.name === "vnet" && opts.memorySwitches > 0) {
+        await measureMemory(peer, opts.memorySwitches, memory);
+        await measureMemory(RUNTIME_ONLY, opts.memorySwitches, memory);
+      }
     } catch (err) {
       process.stderr.write(`${peer.name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
     }

@@ -42,6 +42,7 @@ export class Controller implements ControllerApi, SessionHost {
   private readonly log: Logger;
   private readonly servers: Server[] = [];
   private readonly sessions = new Set<Session>();
+  private readonly rawSockets = new Set<Socket>();
   private readonly byDpid = new Map<bigint, Session>();
   private readonly listeners: Listeners = {
     switch_up: [],
@@ -70,7 +71,8 @@ export class Controller implements ControllerApi, SessionHost {
 
   /** OVS `ssl:` targets: the switch must present a certificate signed by `files.ca`. */
   listenTls(port: number, host: string, files: TlsFiles): Promise<AddressInfo> {
-    const server = createTlsServer({ ...files, requestCert: true, rejectUnauthorized: true });
+    // A peer that never finishes the TLS handshake is dropped after 10 s, not Node's default 120 s.
+    const server = createTlsServer({ ...files, requestCert: true, rejectUnauthorized: true, handshakeTimeout: 10_000 });
     server.on("tlsClientError", (err, socket) => {
       this.log.warn({ peer: `${socket.remoteAddress}:${socket.remotePort}`, reason: err.message }, "TLS handshake refused");
     });
@@ -90,6 +92,12 @@ export class Controller implements ControllerApi, SessionHost {
   ): Promise<AddressInfo> {
     if (this.closed) return Promise.reject(new Error("controller is closed"));
     server.on(connectionEvent, (socket: Socket) => this.accept(socket));
+    // Every raw connection, including TLS ones still in their handshake (no session yet), so
+    // that close() can end them all instead of waiting for them.
+    server.on("connection", (socket: Socket) => {
+      this.rawSockets.add(socket);
+      socket.once("close", () => this.rawSockets.delete(socket));
+    });
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(where, () => {
@@ -156,6 +164,7 @@ export class Controller implements ControllerApi, SessionHost {
     this.stopTick();
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const session of [...this.sessions]) session.close("controller shutting down");
+    for (const socket of this.rawSockets) socket.destroy();
     await Promise.all(closing);
   }
 

@@ -45,6 +45,7 @@ import {
   observeWiring,
   planWiring,
   portAtOfport,
+  sameWiring,
   type ObservedWiring,
 } from "./wiring";
 
@@ -118,6 +119,8 @@ export class OvsHostRealiser {
   /** What the switch holds, as far as we know; null = read it on the next pass. */
   private known: DesiredState | null = null;
   private observed: ObservedWiring | null = null;
+  /** The inputs of `known`: a pass with the same ones has nothing to send. */
+  private compiledFrom: { model: NetworkModel; wiring: SwitchWiring } | null = null;
   private lastReport: PassReport | null = null;
   private readonly runner: SerialRunner;
   private readonly log: Logger;
@@ -279,14 +282,27 @@ export class OvsHostRealiser {
         report.problems.push("OVSDB not connected yet");
         return;
       }
-      if (this.ovsdb.isReady) this.observed = observeWiring(this.model, this.hostId, this.ports());
+      // The model of this pass: setModel may replace this.model while the pass awaits the switch.
+      const model = this.model;
+      if (this.ovsdb.isReady) this.observed = observeWiring(model, this.hostId, this.ports());
       const observed = this.observed!;
-      const desired = compile(this.model, this.hostId, observed.wiring);
+      const sw = this.sw;
+      const connected = sw !== null && sw.connected;
+      // Most OVSDB changes (link state, our own transactions) move nothing the pipeline reads:
+      // with the same model and wiring as the last programmed pass, the diff is empty; skip it.
+      const same = this.compiledFrom !== null && this.compiledFrom.model === model && sameWiring(this.compiledFrom.wiring, observed.wiring);
+      if (connected && kind === "incremental" && this.known !== null && same) {
+        report.programmed = true;
+        report.desiredFlows = this.known.flows.length;
+        report.desiredGroups = this.known.groups.length;
+        report.problems.push(...this.known.problems, ...unboundProblems(observed));
+        return;
+      }
+      const desired = compile(model, this.hostId, observed.wiring);
       report.desiredFlows = desired.flows.length;
       report.desiredGroups = desired.groups.length;
-      report.problems.push(...desired.problems, ...observed.unbound.map((u) => `interface ${u.iface} (iface-id ${u.ifaceId}): ${u.reason}`));
-      const sw = this.sw;
-      if (!sw || !sw.connected) return;
+      report.problems.push(...desired.problems, ...unboundProblems(observed));
+      if (!connected) return;
       const full = kind === "full" || this.known === null;
       report.kind = full ? "full" : "incremental";
       const actual: ActualState = full ? await this.readSwitch(sw) : asActual(this.known!);
@@ -300,7 +316,10 @@ export class OvsHostRealiser {
         this.known = null;
         await sw.commit(plan.messages);
       }
-      if (this.sw === sw) this.known = desired;
+      if (this.sw === sw) {
+        this.known = desired;
+        this.compiledFrom = { model, wiring: observed.wiring };
+      }
     } catch (err) {
       this.known = null;
       report.error = describeError(err);
@@ -401,6 +420,10 @@ export function integrationBridgeSpec(
 /** The datapath id vnet gives a host's br-int: stable across restarts, derived from the host id. */
 export function hostDatapathId(hostId: string): string {
   return stableDatapathId(`vnet/${hostId}`);
+}
+
+function unboundProblems(observed: ObservedWiring): string[] {
+  return observed.unbound.map((u) => `interface ${u.iface} (iface-id ${u.ifaceId}): ${u.reason}`);
 }
 
 function describeError(err: unknown): string {

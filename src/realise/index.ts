@@ -23,6 +23,7 @@ export { OvsHostRealiser, hostDatapathId, integrationBridgeSpec } from "./host";
 export type { HostStatus, OvsHostOptions, PassReport } from "./host";
 export * from "./wiring";
 export * from "./program";
+export * from "./live";
 
 /** The seam every backend's realiser fits: the orchestrator hands it the whole model. */
 export interface Realiser {
@@ -98,11 +99,9 @@ export function startRealisation(opts: RealisationOptions): Realisation {
   const log = opts.logger ?? createLogger("realise");
   const realisers = new Map<string, { key: string; realiser: OvsHostRealiser }>();
   const byDpid = new Map<bigint, OvsHostRealiser>();
-  let model = opts.model;
   let closed = false;
 
   const sync = (next: NetworkModel) => {
-    model = next;
     const wanted = new Map(next.hosts.filter((h) => h.backend === "ovs").map((h) => [h.id, h]));
     for (const [id, entry] of [...realisers]) {
       const h = wanted.get(id);
@@ -119,17 +118,15 @@ export function startRealisation(opts: RealisationOptions): Realisation {
         entry.realiser.setModel(next);
         continue;
       }
-      const ovsdb = opts.ovsdbFor?.(h);
-      const realiser = new OvsHostRealiser({
-        hostId: id,
-        model: next,
-        controllerTarget: opts.controllerTarget,
-        ...(ovsdb ? { ovsdb } : {}),
-        ...(opts.datapathType ? { datapathType: opts.datapathType } : {}),
-        ...(opts.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: opts.reconcileIntervalMs } : {}),
-        logger: log.child({ host: id }),
-        ...(opts.onReport ? { onReport: opts.onReport } : {}),
-      });
+      let realiser: OvsHostRealiser;
+      try {
+        realiser = newRealiser(id, h, next);
+      } catch (err) {
+        // A host the realiser cannot even start for (an OVSDB target it cannot parse) is reported
+        // and skipped; the other hosts go on.
+        log.error({ host: id, err: err instanceof Error ? err.message : String(err) }, "cannot realise host");
+        continue;
+      }
       realisers.set(id, { key: hostKey(h), realiser });
       byDpid.set(realiser.dpid, realiser);
       // A switch that connected before its host entered the model.
@@ -137,6 +134,20 @@ export function startRealisation(opts: RealisationOptions): Realisation {
       if (sw) realiser.attach(sw);
     }
     if (opts.bridge) void Promise.resolve(opts.bridge.apply(next)).catch((err: unknown) => log.warn({ err: String(err) }, "bridge backend apply failed"));
+  };
+
+  const newRealiser = (id: string, h: Host, next: NetworkModel): OvsHostRealiser => {
+    const ovsdb = opts.ovsdbFor?.(h);
+    return new OvsHostRealiser({
+      hostId: id,
+      model: next,
+      controllerTarget: opts.controllerTarget,
+      ...(ovsdb ? { ovsdb } : {}),
+      ...(opts.datapathType ? { datapathType: opts.datapathType } : {}),
+      ...(opts.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: opts.reconcileIntervalMs } : {}),
+      logger: log.child({ host: id }),
+      ...(opts.onReport ? { onReport: opts.onReport } : {}),
+    });
   };
 
   const onUp = (sw: Switch) => {

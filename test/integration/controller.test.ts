@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -47,7 +48,7 @@ async function startController(): Promise<void> {
       "--tls-key", join(certDir, "controller.key"),
       "--tls-cert", join(certDir, "controller.pem"),
       "--tls-ca", join(certDir, "ca.pem"),
-      "--echo-interval", "2", "--dead-after", "6", "--log-level", "info",
+      "--echo-interval", "1", "--dead-after", "3", "--log-level", "info",
     ],
     { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
   );
@@ -204,10 +205,35 @@ describe.skipIf(!canRun)("controller with a real Open vSwitch", () => {
     return dumpFlows(br);
   }
 
-  it("shuts down cleanly on SIGTERM", async () => {
+  it("times out a switch that stops answering (vswitchd frozen), and serves it again once it recovers", async () => {
+    const tcp = hex(dpid.tcp);
+    const upsBefore = upLines(tcp).length;
+    const frozenAt = Date.now();
+    ovs!.freezeVswitchd(true);
+    try {
+      const down = await waitFor(
+        () => logLines.find((l) => l.msg === "switch down" && l.dpid === tcp && Number(l.time) >= frozenAt),
+        "the echo timeout",
+      );
+      expect(String(down.reason)).toMatch(/^echo timeout: no message from the switch for \d+ ms$/);
+      expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(3000);
+    } finally {
+      ovs!.freezeVswitchd(false);
+    }
+    await waitFor(() => (upLines(tcp).length > upsBefore ? true : undefined), "the switch to reconnect");
+    expect(await ping()).toMatch(/3 packets received/);
+  });
+
+  it("shuts down cleanly and promptly on SIGTERM, even with a TLS peer stuck before its handshake", async () => {
+    const stuck = netConnect({ host: "127.0.0.1", port: tlsPort }); // TCP only: never starts TLS
+    stuck.on("error", () => {});
+    await new Promise((r) => stuck.once("connect", r));
     const exited = new Promise<number | null>((resolve) => controller!.once("exit", (code) => resolve(code)));
+    const started = Date.now();
     controller!.kill("SIGTERM");
     expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    stuck.destroy();
     expect(logLines.some((l) => l.msg === "shutting down" && l.signal === "SIGTERM")).toBe(true);
   });
 });

@@ -2,7 +2,9 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { createServer, type Server, type Socket } from "node:net";
 import { spawn } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLab, attachEndpoint, addLinuxBridge, uniqueLabName, type Lab } from "../support/lab";
 import { labDown } from "../../src/lab/lab";
@@ -166,7 +168,17 @@ describe("vnet lab", () => {
     await ensurePort(c, "br-ex", { name: "uplink" });
     await waitForOfport(c, "uplink");
     const ep = await attachEndpoint(lab, "h1", { name: "dhcp", mac: "02:00:00:00:0c:01", bridge: "br-ex" });
-    const r = await ep.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-t", "5", "-T", "1"]);
+    // Never udhcpc's default script: `ip netns exec` shares the root's /etc, and that script
+    // rewrites /etc/resolv.conf with what the lab's DHCP server says (nothing), breaking DNS.
+    const dir = mkdtempSync(join(tmpdir(), "lb-udhcpc-"));
+    const script = join(dir, "udhcpc.sh");
+    writeFileSync(script, '#!/bin/sh\n[ "$1" = bound ] && busybox ifconfig "$interface" "$ip" netmask "$subnet"\nexit 0\n', { mode: 0o755 });
+    let r;
+    try {
+      r = await ep.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-t", "5", "-T", "1", "-s", script]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(r.code, r.stderr).toBe(0);
     const lease = lab.leases().find((l) => l.mac === "02:00:00:00:0c:01");
     expect(lease).toBeDefined();

@@ -1,7 +1,8 @@
 // Tenant networks realised on a real 2-host lab: OVSDB wiring, OpenFlow programming, DHCP by the
-// controller to a real client (busybox udhcpc), the ping matrix of two tenants sharing a CIDR,
-// spoofing, a controller restart under a running ping, a new port, an ovs-vswitchd restart, and
-// verdicts of the simulated switch checked against `ovs-appctl ofproto/trace`.
+// controller to a real client (busybox udhcpc, renewal included), the ping matrix of two tenants
+// sharing a CIDR, spoofing, verdicts of the simulated switch checked against `ovs-appctl
+// ofproto/trace`, `kill -9` of the controller under a running ping, a NIC coming and going, drift
+// repair, an ovs-vswitchd restart, and flow-restore-wait.
 //
 // One lab for the file; the tests run in order and build on each other (the restart tests need the
 // programmed network of the first). Numbers are printed, never asserted against a clock.
@@ -17,7 +18,7 @@ import { startLab, attachEndpoint, type Endpoint, type Lab } from "../support/la
 import { Controller } from "../../src/controller/controller";
 import { setLogLevel } from "../../src/log";
 import { applyChanges, EMPTY_MODEL, type ModelChange, type NetworkModel } from "../../src/model";
-import { ensureBridge } from "../../src/ovsdb/vswitch";
+import { bridgePorts, ensureBridge } from "../../src/ovsdb/vswitch";
 import { compile, decodeCookie, idHash, makeCookie } from "../../src/pipeline";
 import { diff } from "../../src/pipeline/diff";
 import { integrationBridgeSpec, startRealisation, type PassReport, type Realisation } from "../../src/realise";
@@ -122,10 +123,6 @@ function programmed(r: Realisation, hosts = ["h1", "h2"]): boolean {
   });
 }
 
-function ipsOf(v: VmSpec): string {
-  return v.ip;
-}
-
 /** Runs busybox udhcpc once in an endpoint; the script records what the server handed out. */
 async function dhcpClient(ep: Endpoint): Promise<Record<string, string>> {
   const out = join(workDir, `${ep.name}.lease`);
@@ -143,7 +140,7 @@ case "$1" in
     ip -4 addr flush dev "$interface"
     busybox ifconfig "$interface" "$ip" netmask "$subnet"
     [ -n "$router" ] && ip -4 route replace default via "\${router%% *}" dev "$interface"
-    printf 'ip=%s\\nsubnet=%s\\nrouter=%s\\ndns=%s\\nlease=%s\\nserverid=%s\\n' "$ip" "$subnet" "$router" "$dns" "$lease" "$serverid" > "$RZ_OUT" ;;
+    printf 'event=%s\\nip=%s\\nsubnet=%s\\nrouter=%s\\ndns=%s\\nlease=%s\\nserverid=%s\\n' "$1" "$ip" "$subnet" "$router" "$dns" "$lease" "$serverid" > "$RZ_OUT" ;;
 esac
 exit 0
 `;
@@ -275,7 +272,7 @@ describe("tenant networks on a 2-host OVS lab", () => {
     numbers.push(`flows per host (2 tenants × 2 VMs per host): ${perHost.join(", ")}`);
     // The tunnel ports came from OVSDB: one per remote host, VXLAN with key=flow.
     const h1 = await lab.client("h1");
-    const tunnels = (await import("../../src/ovsdb/vswitch")).bridgePorts(h1.replica, "br-int").filter((p) => p.type === "vxlan");
+    const tunnels = bridgePorts(h1.replica, "br-int").filter((p) => p.type === "vxlan");
     expect(tunnels).toHaveLength(1);
     expect(tunnels[0]!.options).toMatchObject({ remote_ip: lab.host("h2").underlayAddress, key: "flow" });
     // A full reconcile now finds nothing to change.
@@ -292,10 +289,41 @@ describe("tenant networks on a 2-host OVS lab", () => {
     expect([...realisation!.dhcp!.leases.values()].every((l) => l.state === "bound")).toBe(true);
   });
 
+  it("a lease is renewed by unicast to the server address, answered by the controller", async () => {
+    // udhcpc in the foreground; SIGUSR1 makes it renew at once (RENEWING: unicast REQUEST to the
+    // server identifier, whose ARP the switch answers with the service MAC).
+    const a2 = eps.get("a2")!;
+    const out = join(workDir, "a2-renew.lease");
+    const argv = a2.argv(["env", `RZ_OUT=${out}`, "udhcpc", "-f", "-i", "eth0", "-t", "5", "-T", "1", "-s", join(workDir, "udhcpc.sh")]);
+    const client = spawn(argv[0]!, argv.slice(1), { stdio: "ignore" });
+    const read = () => {
+      try {
+        return readFileSync(out, "utf8");
+      } catch {
+        return "";
+      }
+    };
+    try {
+      await until("bound", () => read().includes("event=bound"), 10_000);
+      rmSync(out);
+      const before = realisation!.dhcp!.leases.get("a2")!.expiresAt;
+      await new Promise((r) => setTimeout(r, 20));
+      process.kill(client.pid!, "SIGUSR1");
+      await until("renewed", () => read().includes("event=renew"), 10_000);
+      expect(read()).toContain("ip=192.0.2.12");
+      // The controller extended the lease: the renewal reached it.
+      expect(realisation!.dhcp!.leases.get("a2")).toMatchObject({ state: "bound" });
+      expect(realisation!.dhcp!.leases.get("a2")!.expiresAt).toBeGreaterThan(before);
+    } finally {
+      // SIGKILL: udhcpc must not deconfigure the address the next tests use.
+      client.kill("SIGKILL");
+    }
+  });
+
   it("ping matrix: same tenant reaches across hosts, the other tenant never, even on a shared address", async () => {
     const results = await Promise.all(
       VMS.map(async (src) => {
-        const targets = [...new Set(VMS.filter((d) => d.id !== src.id && d.ip !== src.ip).map(ipsOf))];
+        const targets = [...new Set(VMS.filter((d) => d.id !== src.id && d.ip !== src.ip).map((d) => d.ip))];
         return [src, targets, await pingAll(eps.get(src.id)!, targets)] as const;
       }),
     );

@@ -96,6 +96,17 @@ export class PrivateOvs {
     await this.vsctl("add-port", bridge, port);
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) ovs-vswitchd: a switch that stops answering, then recovers. */
+  freezeVswitchd(frozen: boolean): void {
+    const pid = this.pidOf("ovs-vswitchd");
+    if (pid !== undefined && alive(pid)) process.kill(pid, frozen ? "SIGSTOP" : "SIGCONT");
+  }
+
+  private pidOf(daemon: string): number | undefined {
+    const pidFile = join(this.dir, `${daemon}.pid`);
+    return existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) : undefined;
+  }
+
   /** The log of ovs-vswitchd, for a failing test's message. */
   vswitchdLog(): string {
     const file = join(this.dir, "ovs-vswitchd.log");
@@ -103,11 +114,11 @@ export class PrivateOvs {
   }
 
   async stop(): Promise<void> {
+    this.freezeVswitchd(false); // a test that failed while it was frozen must not hang the teardown
     for (const bridge of this.bridges) await this.vsctl("--if-exists", "del-br", bridge).catch(() => {});
     for (const daemon of ["ovs-vswitchd", "ovsdb-server"]) {
-      const pidFile = join(this.dir, `${daemon}.pid`);
-      if (!existsSync(pidFile)) continue;
-      const pid = Number(readFileSync(pidFile, "utf8").trim());
+      const pid = this.pidOf(daemon);
+      if (pid === undefined) continue;
       await this.exec("ovs-appctl", ["-t", join(this.dir, `${daemon}.ctl`), "exit"]).catch(() => {});
       for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
       if (alive(pid)) process.kill(pid, "SIGKILL");

@@ -114,34 +114,66 @@ export function mountFlows(root: HTMLElement, live: LiveClient, params: URLSearc
           (!needle || flowText(f).includes(needle)),
       )
       .sort((a, b) => a.tableId - b.tableId || b.priority - a.priority || a.id - b.id);
-    clear(body);
-    const frag = document.createDocumentFragment();
-    for (const f of shown.slice(0, MAX_ROWS)) frag.append(flowRow(f));
-    body.append(frag);
+    const visible = shown.slice(0, MAX_ROWS);
+    const signature = visible.map((f) => f.id).join(",");
+    if (signature === drawn) {
+      // Same rows in the same order (the common case: only counters moved): patch the cells.
+      visible.forEach((f, i) => updateRow(body.rows[i]!, f));
+    } else {
+      clear(body);
+      const frag = document.createDocumentFragment();
+      for (const f of visible) frag.append(flowRow(f));
+      body.append(frag);
+      drawn = signature;
+    }
     summary.textContent = `${shown.length} of ${flows.length} flows${shown.length > MAX_ROWS ? ` (first ${MAX_ROWS} shown)` : ""}`;
-    table.dataset.rows = String(Math.min(shown.length, MAX_ROWS));
+    table.dataset.rows = String(visible.length);
+    lastRender = performance.now();
   };
+  let drawn = "";
+  let lastRender = 0;
 
-  const flowRow = (f: FlowLive) =>
-    h(
+  const flowRow = (f: FlowLive) => {
+    const row = h(
       "tr",
-      { class: f.pps > 0 ? "hot" : "", "data-flow": f.id },
+      { "data-flow": f.id },
       h("td", {}, f.tableId),
       h("td", {}, f.priority),
-      h("td", { class: "num" }, si(f.packets)),
-      h("td", { class: "num" }, si(f.bytes, "B")),
-      h("td", { class: "num" }, f.pps ? si(f.pps) : ""),
-      h("td", { class: "num" }, f.bps ? bitRate(f.bps) : ""),
-      h("td", { class: "mono" }, f.tenant ? h("i", { class: "swatch", style: `background:${tenantColor(f.tenant)}`, title: f.tenant }) : null, flowText(f)),
+      h("td", { class: "num" }),
+      h("td", { class: "num" }),
+      h("td", { class: "num" }),
+      h("td", { class: "num" }),
+      h("td", { class: "mono" }, f.tenant ? h("i", { class: "swatch", style: `background:${tenantColor(f.tenant)}`, title: f.tenant }) : null, h("span")),
     );
+    updateRow(row, f);
+    return row;
+  };
 
-  // Counter updates can arrive for thousands of flows a second: draw at most twice a second.
+  /** Writes a flow's counters into its row; touches the DOM only where text changed. */
+  const updateRow = (row: HTMLTableRowElement, f: FlowLive) => {
+    const set = (el: Element | null | undefined, text: string) => {
+      if (el && el.textContent !== text) el.textContent = text;
+    };
+    const cells = row.cells;
+    set(cells[2], si(f.packets));
+    set(cells[3], si(f.bytes, "B"));
+    set(cells[4], f.pps ? si(f.pps) : "");
+    set(cells[5], f.bps ? bitRate(f.bps) : "");
+    set(cells[6]?.lastElementChild, flowText(f));
+    row.classList.toggle("hot", f.pps > 0);
+  };
+
+  // Counter updates can arrive for thousands of flows a second: draw at most twice a second,
+  // at once when the last drawing is older than that, else when it is due.
+  const MIN_INTERVAL_MS = 500;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = () => {
-    timer ??= setTimeout(() => {
+    if (timer) return;
+    const wait = Math.max(0, MIN_INTERVAL_MS - (performance.now() - lastRender));
+    timer = setTimeout(() => {
       timer = undefined;
       render();
-    }, 500);
+    }, wait);
   };
   for (const el of [swSel, tenantSel, vmSel, tableSel]) el.addEventListener("change", render);
   text.addEventListener("input", schedule);

@@ -128,6 +128,7 @@ export function mountManage(root: HTMLElement, live: LiveClient, session: Sessio
       { name: "ovsdb", label: "OVSDB target", required: true, placeholder: "tcp:192.0.2.10:6640" },
       { name: "backend", label: "Backend", options: () => [["ovs", "Open vSwitch"], ["bridge", "Linux bridge"]] },
       { name: "tunnelIp", label: "Tunnel endpoint", placeholder: "198.51.100.10" },
+      { name: "uplink", label: "Uplink interface", placeholder: "eth1", hint: "for provider networks" },
       { name: "libvirt", label: "libvirt URI", placeholder: "qemu+ssh://root@hv1/system" },
     ],
     "Register",
@@ -138,6 +139,7 @@ export function mountManage(root: HTMLElement, live: LiveClient, session: Sessio
         ovsdbTarget: v.ovsdb,
         backend: v.backend,
         tunnelIp: v.tunnelIp || null,
+        uplink: v.uplink || null,
         libvirtUri: v.libvirt || null,
       }),
   );
@@ -149,13 +151,14 @@ export function mountManage(root: HTMLElement, live: LiveClient, session: Sessio
     [
       ...(admin ? [{ name: "tenant", label: "Tenant", options: tenantOptions }] : []),
       { name: "name", label: "Name", required: true, placeholder: "web" },
+      { name: "kind", label: "Kind", options: () => [["overlay", "overlay (tunnelled between hosts)"], ["provider", "provider (site network, VLAN or flat)"]] },
       { name: "subnet", label: "Subnet", required: true, placeholder: "203.0.113.0/24" },
       { name: "gateway", label: "Gateway", placeholder: "203.0.113.1" },
-      { name: "vni", label: "VNI", placeholder: "next free", hint: "overlay segment id" },
+      { name: "vni", label: "VNI / VLAN", placeholder: "overlay: next free; provider: flat", hint: "overlay: VNI; provider: VLAN id" },
     ],
     "Create",
     (v) => {
-      const body: Obj = { name: v.name, subnet: v.subnet, gateway: v.gateway || null };
+      const body: Obj = { name: v.name, kind: v.kind, subnet: v.subnet, gateway: v.gateway || null };
       if (admin) body.tenant = v.tenant;
       if (v.vni) {
         if (!/^\d+$/.test(v.vni!)) return Promise.reject(new ApiError(400, "validation_failed", "VNI must be a number", [{ path: "vni", code: "invalid_format", message: "VNI must be a whole number" }]));

@@ -24,7 +24,6 @@ import {
   providerAddress,
   serverHost,
   type BuildContext,
-  type EndpointRef,
   type Pair,
   type Topology,
 } from "./topology";
@@ -372,4 +371,3 @@ export async function buildTopology(backend: BackendId, ctx: BuildContext): Prom
   return topo;
 }
 
-export type { EndpointRef };

@@ -111,7 +111,7 @@ const TICKS_PER_SECOND = 100;
  */
 async function iperf(pair: Pair, args: string[], durationS: number): Promise<string> {
   const out = await iperfOnce(pair, args, durationS);
-  if (!/unable to connect to server: Connection reset|server is busy/.test(out)) return out;
+  if (!/Connection reset by peer|server is busy/.test(out)) return out;
   await new Promise((r) => setTimeout(r, 500));
   return iperfOnce(pair, args, durationS);
 }

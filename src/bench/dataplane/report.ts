@@ -82,7 +82,7 @@ export function plots(run: RunRecord): Plot[] {
         const c = caseOf(run, s, b);
         const sum = c?.summary[id];
         if (sum && sum.n > 0) return { value: sum.median, lo: sum.min, hi: sum.max };
-        return c && (c.status === "failed" || c.status === "partial") ? "failed" : null;
+        return c && metricFailed(c, id) ? "failed" : null;
       }),
     );
     const bars = values.flat().filter((v): v is BarValue => v !== null && typeof v !== "string");
@@ -112,11 +112,27 @@ export function plots(run: RunRecord): Plot[] {
   return out;
 }
 
+/** The measurement step whose errors explain a missing metric. */
+function stepOf(id: MetricId): string {
+  if (id === "cpu_s_per_gbit" || id === "tcp1_gbps") return "tcp1";
+  if (id === "tcpN_gbps") return "tcpN";
+  if (id === "udp_kpps") return "udp";
+  if (id.startsWith("ping")) return "ping";
+  if (id.startsWith("rr")) return "rr";
+  if (id === "first_ms") return "first";
+  return "flows";
+}
+
+/** A case measured nothing for this metric because its step failed (not because it does not apply). */
+export function metricFailed(c: CaseRecord, id: MetricId): boolean {
+  return c.status === "failed" || c.repeats.some((r) => r.errors.some((e) => e.startsWith(`${stepOf(id)}:`)));
+}
+
 function cell(c: CaseRecord | undefined, id: MetricId): string {
   if (!c) return "";
   if (c.status === "skipped") return "n/a";
   const s = c.summary[id];
-  if (!s || s.n === 0) return c.status === "failed" ? "failed" : "–";
+  if (!s || s.n === 0) return metricFailed(c, id) ? "failed" : "–";
   if (s.n === 1 || s.min === s.max) return formatNumber(s.median);
   return `${formatNumber(s.median)} (${formatNumber(s.min)}–${formatNumber(s.max)})`;
 }

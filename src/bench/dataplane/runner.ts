@@ -93,6 +93,8 @@ export async function runBench(o: RunBenchOptions): Promise<{ run: RunRecord; di
   const skipped = cases.filter((c) => c.skip).length;
   o.progress(`run ${run.id}: ${cases.length - skipped} cases (${skipped} not applicable), ${steps.length} steps, about ${formatDuration(eta(steps, 0, 0))}`, { type: "plan", steps: steps.length, runId: run.id, etaS: eta(steps, 0, 0) });
   let dir = writeRun(o.dataDir, run);
+  // The previous case's lab is removed while the next one is built (never while it measures).
+  let previousTeardown: Promise<void> = Promise.resolve();
   try {
     for (const [index, c] of cases.entries()) {
       if (o.signal?.aborted) throw new BenchAborted("interrupted");
@@ -114,7 +116,9 @@ export async function runBench(o: RunBenchOptions): Promise<{ run: RunRecord; di
         continue;
       }
       const caseSteps = steps.filter((s) => s.caseIndex === index);
-      run.cases.push(await runCase(o, c, labName(o.labPrefix, index), record, caseSteps, say));
+      const result = await runCase(o, c, labName(o.labPrefix, index), record, caseSteps, say, previousTeardown);
+      previousTeardown = result.teardown;
+      run.cases.push(result.record);
       dir = writeRun(o.dataDir, run);
       const s = run.cases[run.cases.length - 1]!;
       o.progress(`  ${c.scenario.id} · ${BACKEND_INFO[c.backend].label}: ${s.status}${s.reason ? ` (${s.reason})` : ""}`, { type: "case", scenario: c.scenario.id, backend: c.backend, result: s.status });
@@ -124,6 +128,7 @@ export async function runBench(o: RunBenchOptions): Promise<{ run: RunRecord; di
     run.status = err instanceof BenchAborted || o.signal?.aborted ? "interrupted" : "failed";
     if (run.status === "failed") run.notes.push(`run failed: ${(err as Error).message}`);
   } finally {
+    await previousTeardown;
     run.notes.push(...derivedNotes(run.cases));
     run.finishedAt = now().toISOString();
     run.durationS = elapsed();
@@ -139,16 +144,34 @@ function message(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 300);
 }
 
-async function runCase(o: RunBenchOptions, c: PlannedCase, name: string, record: CaseRecord, steps: Step[], say: Say): Promise<CaseRecord> {
+/** Errors after which the other TCP-based steps of the repeat cannot work either. */
+const NO_TCP = /unable to connect to server|request\/response probe: timed out/;
+const TCP_STEPS = new Set<Step["kind"]>(["tcp1", "tcpN", "udp", "rr"]);
+
+async function runCase(
+  o: RunBenchOptions,
+  c: PlannedCase,
+  name: string,
+  record: CaseRecord,
+  steps: Step[],
+  say: Say,
+  previousTeardown: Promise<void>,
+): Promise<{ record: CaseRecord; teardown: Promise<void> }> {
   const opts = o.options;
   const family = BACKEND_INFO[c.backend].family;
   let lab: Lab | null = null;
   let topo: Topology | null = null;
   let servers: Servers | null = null;
   const setup = steps.find((s) => s.kind === "setup")!;
-  const teardown = steps.find((s) => s.kind === "teardown")!;
+  const teardownStep = steps.find((s) => s.kind === "teardown")!;
   const skipRest = (from: number) => {
     for (const s of steps.slice(from)) if (s.kind !== "teardown") say(s, c, "skipped");
+  };
+  const teardown = async (): Promise<void> => {
+    await servers?.stop().catch(() => undefined);
+    await topo?.close().catch(() => undefined);
+    await lab?.down().catch(() => undefined);
+    say(teardownStep, c, "lab removed");
   };
   try {
     const t = performance.now();
@@ -163,15 +186,24 @@ async function runCase(o: RunBenchOptions, c: PlannedCase, name: string, record:
       record.reason = `setup: ${message(err)}`;
       say(setup, c, "", record.reason);
       skipRest(1);
-      return record;
+      return { record, teardown: previousTeardown.then(teardown) };
+    } finally {
+      await previousTeardown;
     }
     for (let r = 0; r < opts.repeats; r++) {
       const metrics: Partial<Record<MetricId, number>> = {};
       const errors: string[] = [];
       let ping: number[] = [];
       let rr: number[] = [];
+      let noTcp: string | null = null;
       for (const step of steps.filter((s) => s.repeat === r)) {
         if (o.signal?.aborted) throw new BenchAborted("interrupted");
+        if (noTcp && TCP_STEPS.has(step.kind)) {
+          // Each would wait for its own connect timeout and fail the same way.
+          errors.push(`${step.kind}: not run, TCP could not connect (${noTcp})`);
+          say(step, c, "", "not run: TCP could not connect");
+          continue;
+        }
         try {
           const result = await measureStep(step.kind, topo, opts, metrics, (p, q) => {
             ping = p ?? ping;
@@ -182,6 +214,7 @@ async function runCase(o: RunBenchOptions, c: PlannedCase, name: string, record:
           if (err instanceof BenchAborted) throw err;
           const e = `${step.kind}: ${message(err)}`;
           errors.push(e);
+          if (TCP_STEPS.has(step.kind) && NO_TCP.test(e)) noTcp = step.kind;
           say(step, c, "", message(err));
         }
       }
@@ -189,12 +222,11 @@ async function runCase(o: RunBenchOptions, c: PlannedCase, name: string, record:
       const rep: RepeatRecord = { index: r, metrics, errors };
       Object.assign(record, addRepeat(record, rep, { ping_ms: ping, rr_us: rr }));
     }
-    return record;
-  } finally {
-    await servers?.stop().catch(() => undefined);
-    await topo?.close().catch(() => undefined);
-    await lab?.down().catch(() => undefined);
-    say(teardown, c, "lab removed");
+    return { record, teardown: teardown() };
+  } catch (err) {
+    // Interrupted mid-case: remove its lab before the run ends.
+    await teardown();
+    throw err;
   }
 }
 

@@ -89,7 +89,7 @@ export const FULL_DEFAULTS: BenchOptions = {
 /** `--quick`: every scenario and backend, once, briefly (under 3 minutes on 2 cores). */
 export const QUICK_DEFAULTS: BenchOptions = {
   ...FULL_DEFAULTS,
-  pairs: [4],
+  pairs: [2],
   repeats: 1,
   durationS: 1,
   pingCount: 50,

@@ -72,6 +72,8 @@ describe("reports and plots", () => {
     expect(md).toContain("OVS kernel datapath absent: OVS runs its userspace datapath");
     expect(md).toContain("| scenario | Linux bridge | OVS NORMAL | veth pair |"); // columns in the order the run measured them
     expect(md).toContain("| same-host | 18.0 (16.0–20.0) | 0.5 (0.4–0.6) |");
+    // A metric whose step failed says so; one that cannot apply says n/a.
+    expect(md).toContain("| cross-host | 3.00 | failed | n/a |");
     expect(md).toContain("![TCP, 1 stream](plots/bars-tcp1_gbps.svg)");
     expect(md).toContain("cross-host / OVS NORMAL: tcp1: iperf3: unable to connect to server: Connection timed out");
     expect(md).toContain("cross-host / veth pair: not applicable — no switch");

@@ -500,3 +500,17 @@ describe("unix socket listener", () => {
     }
   });
 });
+
+describe("closing", () => {
+  it("closes promptly even with a connection that never said anything", async () => {
+    const { createConnection } = await import("node:net");
+    const idle = createConnection({ host: "127.0.0.1", port });
+    await new Promise((r) => idle.once("connect", r));
+    idle.resume(); // read (and drop) our HELLO, so that the end of the stream is seen
+    const closed = new Promise((r) => idle.once("close", r));
+    const started = Date.now();
+    await controller.close();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});

@@ -14,6 +14,7 @@ import {
   sameWiring,
   tunnelPortName,
 } from "../../../src/realise/wiring";
+import { liveHostStatus, liveTunnels } from "../../../src/realise/live";
 
 function host(id: string, tunnelIp: string | null, backend: "ovs" | "bridge" = "ovs"): ModelChange {
   return { op: "add_host", host: { id, name: id, managementAddress: "198.51.100.10", ovsdbTarget: `tcp:198.51.100.${id.length}:6640`, backend, tunnelIp, uplink: "uplink" } };
@@ -150,26 +151,20 @@ describe("observeWiring", () => {
   });
 });
 
-describe("parseModelText", async () => {
-  const { parseModelText } = await import("../../../src/realise/model-file");
-  it("applies a list of changes, allocating addresses", () => {
-    const r = parseModelText(JSON.stringify({ changes: [
-      { op: "add_tenant", tenant: { id: "t", name: "t" } },
-      { op: "add_network", network: { id: "n", tenantId: "t", name: "n", kind: "overlay", segmentationId: 5, subnet: "198.51.100.0/24", gateway: "198.51.100.1", dhcpRange: null, dns: [] } },
-      { op: "add_host", host: { id: "h", name: "h", managementAddress: "192.0.2.9", ovsdbTarget: "tcp:192.0.2.9:6640", backend: "ovs", tunnelIp: "192.0.2.9" } },
-      { op: "add_port", port: { id: "p", networkId: "n", hostId: "h", mac: "02:00:00:00:00:01" } },
-    ] }));
-    expect(r.ok && r.value.ports[0]!.ip).toBe("198.51.100.2");
+describe("live view terms", () => {
+  const status = (hostId: string, tunnels: Record<string, number>, connected = true) => ({
+    hostId, dpid: "00000000000000aa", connected, ovsdbReady: true, flowRestoreWait: false, inSync: connected,
+    wiring: { vmPorts: {}, tunnels, uplink: null }, ifaceOf: {}, unbound: [], lastReport: null,
   });
-
-  it("round-trips a whole model and refuses broken ones with a reason", () => {
+  it("reports tunnels up when their port has an ofport, and host connectivity", () => {
     const m = model();
-    const r = parseModelText(JSON.stringify(m));
-    expect(r.ok && r.value.ports.length).toBe(2);
-    for (const bad of ["", "[]", "{}", '{"changes": 3}', '{"tenants": [], "networks": [], "hosts": [{"id": 1}], "ports": []}', '{"changes": [null]}']) {
-      const x = parseModelText(bad);
-      expect(x.ok, bad).toBe(false);
-      if (!x.ok) expect(x.errors[0]!.message.length).toBeGreaterThan(0);
-    }
+    const tunnels = liveTunnels(m, [status("h1", { h2: 3 })]);
+    expect(tunnels.map((t) => [t.id, t.kind, t.remoteIp, t.up])).toEqual([
+      ["h1->h2", "vxlan", "192.0.2.2", true],
+      ["h1->h3", "vxlan", "192.0.2.3", false],
+    ]);
+    expect(liveHostStatus(m, status("h1", {}, false))).toEqual({ name: "h1", status: { ovsdbConnected: true, openflowConnected: false } });
+    expect(liveHostStatus(m, status("h1", {}))!.status.dpid).toBe("00000000000000aa");
+    expect(liveHostStatus(m, status("zz", {}))).toBeNull();
   });
 });
