@@ -8,7 +8,17 @@
 
 import type { Socket } from "node:net";
 import { decode, encode, Framer, messageTypeName, OFP_VERSION, OFPET, OFPHFC, OFPT } from "../../openflow";
-import type { ErrorMsg, FeaturesReply, MultipartReply, OfpMessage, RoleReply } from "../../openflow";
+import type {
+  ErrorMsg,
+  FeaturesReply,
+  FlowRemoved,
+  MultipartReply,
+  MultipartRequestBody,
+  OfpMessage,
+  PacketIn,
+  PortStatus,
+  RoleReply,
+} from "../../openflow";
 import type { Logger } from "../log";
 import type {
   MultipartKind,
@@ -25,7 +35,6 @@ import { hasMore, mergeMultipart } from "./multipart";
 import { applyPortStatus, portTableFrom } from "./ports";
 import type { PortChange, PortTable } from "./ports";
 import { BatchedWriter } from "./writer";
-import type { MultipartRequestBody, PacketIn, PortStatus, FlowRemoved } from "../../openflow";
 
 export interface SessionConfig {
   /** Send an ECHO_REQUEST after this long without any message from the switch. */
@@ -166,10 +175,6 @@ export class Session implements Switch {
   /** This switch's logger: every line carries its datapath id (once known) and peer address. */
   get logger(): Logger {
     return this.log;
-  }
-
-  get isUp(): boolean {
-    return this.state === "up";
   }
 
   send(messages: Outgoing | readonly Outgoing[]): number[] {

@@ -64,9 +64,15 @@ export interface RealisationOptions {
   subscribe?: (listener: (model: NetworkModel) => void) => () => void;
   /** The controller whose switches are the OVS hosts' br-ints. */
   controller: Controller;
-  /** The target br-int's Controller row points at, e.g. "tcp:198.51.100.1:6653". */
-  controllerTarget: string;
-  /** An OVSDB client for a host; default: one to `host.ovsdbTarget`, owned by its realiser. */
+  /**
+   * The target br-int's Controller row points at, e.g. "tcp:198.51.100.1:6653"; a function when
+   * hosts reach the controller at different addresses.
+   */
+  controllerTarget: string | ((host: Host) => string);
+  /**
+   * An OVSDB client for a host (started, ready or not): e.g. one with TLS files for `ssl:`
+   * targets. Default: a plain one to `host.ovsdbTarget`, owned and closed by its realiser.
+   */
   ovsdbFor?: (host: Host) => OvsdbClient | undefined;
   datapathType?: DatapathType;
   reconcileIntervalMs?: number;
@@ -91,8 +97,8 @@ export interface Realisation {
 }
 
 /** The identity of an OVS host's realiser: a new one is made when any of this changes. */
-function hostKey(h: Host): string {
-  return `${h.backend}|${h.ovsdbTarget}`;
+function hostKey(h: Host, target: string): string {
+  return `${h.backend}|${h.ovsdbTarget}|${target}`;
 }
 
 export function startRealisation(opts: RealisationOptions): Realisation {
@@ -100,12 +106,13 @@ export function startRealisation(opts: RealisationOptions): Realisation {
   const realisers = new Map<string, { key: string; realiser: OvsHostRealiser }>();
   const byDpid = new Map<bigint, OvsHostRealiser>();
   let closed = false;
+  const targetOf = (h: Host): string => (typeof opts.controllerTarget === "function" ? opts.controllerTarget(h) : opts.controllerTarget);
 
   const sync = (next: NetworkModel) => {
     const wanted = new Map(next.hosts.filter((h) => h.backend === "ovs").map((h) => [h.id, h]));
     for (const [id, entry] of [...realisers]) {
       const h = wanted.get(id);
-      if (!h || hostKey(h) !== entry.key) {
+      if (!h || hostKey(h, targetOf(h)) !== entry.key) {
         realisers.delete(id);
         byDpid.delete(entry.realiser.dpid);
         void entry.realiser.close();
@@ -127,7 +134,7 @@ export function startRealisation(opts: RealisationOptions): Realisation {
         log.error({ host: id, err: err instanceof Error ? err.message : String(err) }, "cannot realise host");
         continue;
       }
-      realisers.set(id, { key: hostKey(h), realiser });
+      realisers.set(id, { key: hostKey(h, targetOf(h)), realiser });
       byDpid.set(realiser.dpid, realiser);
       // A switch that connected before its host entered the model.
       const sw = opts.controller.switchByDpid(realiser.dpid);
@@ -141,7 +148,7 @@ export function startRealisation(opts: RealisationOptions): Realisation {
     return new OvsHostRealiser({
       hostId: id,
       model: next,
-      controllerTarget: opts.controllerTarget,
+      controllerTarget: targetOf(h),
       ...(ovsdb ? { ovsdb } : {}),
       ...(opts.datapathType ? { datapathType: opts.datapathType } : {}),
       ...(opts.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: opts.reconcileIntervalMs } : {}),

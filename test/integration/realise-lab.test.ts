@@ -349,8 +349,17 @@ describe("tenant networks on a 2-host OVS lab", () => {
     } finally {
       await run(a2.argv(["ip", "addr", "del", "192.0.2.99/24", "dev", "eth0"]));
     }
-    const after = await spoofDrops("h1", "a2");
-    expect(after - before).toBeGreaterThanOrEqual(3n);
+    const afterIp = await spoofDrops("h1", "a2");
+    expect(afterIp - before).toBeGreaterThanOrEqual(3n);
+    // A forged MAC (and so a forged ARP sender) is dropped as well.
+    await run(a2.argv(["ip", "link", "set", "eth0", "address", "02:00:00:00:0a:99"]));
+    try {
+      const r = await tryRun(a2.argv(["busybox", "ping", "-c", "3", "-i", "0.2", "-W", "1", "-w", "2", "192.0.2.11"]));
+      expect(r.code).not.toBe(0);
+    } finally {
+      await run(a2.argv(["ip", "link", "set", "eth0", "address", "02:00:00:00:0a:02"]));
+    }
+    expect((await spoofDrops("h1", "a2")) - afterIp).toBeGreaterThanOrEqual(1n);
     // The honest address still works.
     expect((await tryRun(a2.argv(["busybox", "ping", "-c", "1", "-W", "1", "192.0.2.13"]))).code).toBe(0);
   });

@@ -10,6 +10,7 @@ import { lockDataDir } from "../../inventory/lock";
 import { openInventory, type SqliteInventory } from "../../inventory/sqlite";
 import { cookieOwners } from "../../live/owners";
 import { LiveView } from "../../live/view";
+import { parseListen, startVnet } from "../../server/index";
 
 export const DEFAULT_PORT = 7080;
 
@@ -67,26 +68,53 @@ export function register(program: Command): void {
   dataDirOption(
     program
       .command("serve")
-      .description("run the API, the live stream and the dashboard")
-      .option("--host <addr>", "address to listen on", "127.0.0.1")
-      .option("--port <port>", `TCP port (0: any free port)`, String(DEFAULT_PORT))
+      .description("run vnet: the OpenFlow controller, the realisers, the VM drivers, the API and the dashboard")
+      .option("--host <addr>", "address the API and dashboard listen on", "127.0.0.1")
+      .option("--port <port>", `API TCP port (0: any free port)`, String(DEFAULT_PORT))
       .option("--tls-cert <file>", "PEM certificate: serve HTTPS")
       .option("--tls-key <file>", "PEM private key for --tls-cert")
-      .option("--no-dashboard", "API only"),
-  ).action(async (o: { host: string; port: string; tlsCert?: string; tlsKey?: string; dashboard: boolean; dataDir?: string }) => {
-    const port = Number(o.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535 (got "${o.port}")`);
-    const dataDir = resolveDataDir(o.dataDir);
-    const server = await serve({ dataDir, host: o.host, port, dashboard: o.dashboard, ...(o.tlsCert ? { tlsCert: o.tlsCert } : {}), ...(o.tlsKey ? { tlsKey: o.tlsKey } : {}) });
-    // One line on stdout that scripts (and the durability test) wait for.
-    process.stdout.write(`vnet: serving ${server.url} (inventory ${dataDir})\n`);
-    const stop = () => {
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+      .option("--no-dashboard", "API only")
+      .option("--controller-listen <addr:port>", "where the OpenFlow controller listens", "0.0.0.0:6653")
+      .option("--controller-target <target>", "what switches connect to, e.g. tcp:198.51.100.1:6653 (default: from --controller-listen)")
+      .option("--datapath-type <type>", "br-int datapath on OVS hosts: netdev (userspace) or system (kernel module)", "netdev"),
+  ).action(
+    async (o: {
+      host: string;
+      port: string;
+      tlsCert?: string;
+      tlsKey?: string;
+      dashboard: boolean;
+      dataDir?: string;
+      controllerListen: string;
+      controllerTarget?: string;
+      datapathType: string;
+    }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535 (got "${o.port}")`);
+      if (o.datapathType !== "netdev" && o.datapathType !== "system") throw new Error(`--datapath-type must be netdev or system (got "${o.datapathType}")`);
+      const listen = parseListen(o.controllerListen);
+      const dataDir = resolveDataDir(o.dataDir);
+      const vnet = await startVnet({
+        dataDir,
+        api: { host: o.host, port, dashboard: o.dashboard, ...(o.tlsCert ? { tlsCert: o.tlsCert } : {}), ...(o.tlsKey ? { tlsKey: o.tlsKey } : {}) },
+        controller: { host: listen.host, port: listen.port, ...(o.controllerTarget ? { target: o.controllerTarget } : {}) },
+        datapathType: o.datapathType,
+      });
+      // One line on stdout that scripts (and the tests) wait for.
+      process.stdout.write(
+        `vnet: serving ${vnet.url} (inventory ${dataDir}); controller on ${vnet.controllerAddress.address}:${vnet.controllerAddress.port}, switches connect to ${vnet.controllerTarget}\n`,
       );
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        vnet.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    },
+  );
 }
