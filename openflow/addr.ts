@@ -19,32 +19,31 @@ export function isMac(s: unknown): s is string {
   return typeof s === "string" && MAC_RE.test(s);
 }
 
+/** Hex digit values by char code, -1 for anything else (a table: no branches per character). */
+const HEX_VALUE = new Int8Array(65536).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[97 + i] = HEX_VALUE[65 + i] = 10 + i;
+
 /** Writes a MAC string as 6 bytes at b[p]. */
 export function writeMac(s: string, b: Uint8Array, p: number, what: string): void {
-  // Fast path for the canonical "aa:bb:cc:dd:ee:ff" form.
+  // Fast path for the canonical "aa:bb:cc:dd:ee:ff" form (also with dashes).
   if (typeof s === "string" && s.length === 17) {
-    let ok = true;
-    for (let i = 0; i < 6; i++) {
-      const hi = hexVal(s.charCodeAt(i * 3));
-      const lo = hexVal(s.charCodeAt(i * 3 + 1));
-      if (hi < 0 || lo < 0 || (i < 5 && s.charCodeAt(i * 3 + 2) !== 58 && s.charCodeAt(i * 3 + 2) !== 45)) {
-        ok = false;
-        break;
+    let bad = 0;
+    for (let i = 0, j = 0; i < 6; i++, j += 3) {
+      const hi = HEX_VALUE[s.charCodeAt(j)]!;
+      const lo = HEX_VALUE[s.charCodeAt(j + 1)]!;
+      bad |= hi | lo; // negative as soon as one is not a hex digit
+      if (i < 5) {
+        const sep = s.charCodeAt(j + 2);
+        if (sep !== 58 && sep !== 45) bad = -1;
       }
       b[p + i] = (hi << 4) | lo;
     }
-    if (ok) return;
+    if (bad >= 0) return;
   }
   const m = typeof s === "string" ? MAC_RE.exec(s) : null;
   if (!m) throw new OfpEncodeError(`${what} must be a MAC address like "aa:bb:cc:dd:ee:ff", got ${JSON.stringify(s)}`);
   for (let i = 0; i < 6; i++) b[p + i] = parseInt(m[i + 1]!, 16);
-}
-
-function hexVal(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
 }
 
 export function formatIpv4(b: Uint8Array, p: number): string {

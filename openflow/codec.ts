@@ -7,6 +7,7 @@ import { OfpDecodeError, OfpEncodeError } from "./errors";
 import { Reader } from "./reader";
 import { Writer } from "./writer";
 import { OFP_HEADER_LEN, OFP_VERSION, OFPT } from "./spec";
+import { matchPrerequisiteProblems } from "./oxm";
 import * as sym from "./messages/symmetric";
 import * as sw from "./messages/switch";
 import { multipartReply, multipartRequest } from "./messages/multipart";
@@ -69,7 +70,8 @@ const scratch = new Writer();
  * Encodes one message. Throws OfpEncodeError when a value does not fit. The Buffer returned is
  * the message's own (a view into a slab the codec never writes again).
  */
-export function encode(msg: OfpMessage): Buffer {
+export function encode(msg: OfpMessage, options?: EncodeOptions): Buffer {
+  if (options?.checkPrerequisites) checkPrerequisites(msg);
   const w = scratch;
   w.begin();
   try {
@@ -85,10 +87,27 @@ export function encode(msg: OfpMessage): Buffer {
 }
 
 /** Encodes several messages into one Buffer (one socket write for a batch). */
-export function encodeAll(msgs: readonly OfpMessage[]): Buffer {
-  if (msgs.length === 1) return encode(msgs[0]!);
-  const parts = msgs.map(encode);
-  return Buffer.concat(parts);
+export function encodeAll(msgs: readonly OfpMessage[], options?: EncodeOptions): Buffer {
+  if (msgs.length === 1) return encode(msgs[0]!, options);
+  return Buffer.concat(msgs.map((m) => encode(m, options)));
+}
+
+export interface EncodeOptions {
+  /**
+   * Refuse a FLOW_MOD (or flow/aggregate stats request) whose match breaks the spec's
+   * prerequisites (matchPrerequisiteProblems), instead of letting the switch answer BAD_PREREQ.
+   */
+  checkPrerequisites?: boolean;
+}
+
+function checkPrerequisites(msg: OfpMessage): void {
+  const match =
+    msg.type === "flow_mod" ? msg.match
+    : msg.type === "multipart_request" && (msg.kind === "flow" || msg.kind === "aggregate") ? msg.match
+    : undefined;
+  if (match === undefined) return;
+  const problems = matchPrerequisiteProblems(match);
+  if (problems.length) throw new OfpEncodeError(`${msg.type} match breaks OpenFlow prerequisites: ${problems.join("; ")}`);
 }
 
 function writeMessage(w: Writer, msg: OfpMessage): void {

@@ -2,7 +2,7 @@
 //
 // How to use:
 //
-//   import { encode, decode, Framer, OFPP, OFPFC, OFP_NO_BUFFER } from "./openflow";
+//   import { encode, decode, Framer, OFPP, OFPG, OFPFC, OFP_NO_BUFFER } from "./openflow";
 //
 //   // Build a message as a plain object (see types.ts) and encode it:
 //   const bytes = encode({
@@ -21,18 +21,24 @@
 //
 // - decode() takes exactly one whole message and throws only OfpDecodeError (message + byte
 //   offset). Byte fields of what it returns (packet data, raw TLVs) are views into its input.
-// - encode() throws OfpEncodeError for values that do not fit (naming the field).
+// - encode() throws OfpEncodeError for values that do not fit (naming the field). The Buffer it
+//   returns is the message's own; encodeAll() puts several in one Buffer for one socket write.
+// - Framer.push() throws OfpDecodeError on a length below 8 or over its limit, and stays failed:
+//   close the connection.
 // - 64-bit values are bigint; MACs, IPv4 and IPv6 addresses are strings; reserved ports, tables,
 //   groups and all other spec constants are in spec.ts (OFPP.CONTROLLER, OFPTT_ALL, ...).
 // - OXM_FIELDS is the one table of match fields (names, wire codes, widths, maskability,
-//   prerequisites); matchPrerequisiteProblems(match) checks a match against the spec's rules.
-// - formatFlow / parseFlow (text.ts) speak the `ovs-ofctl -O OpenFlow13` flow syntax.
+//   prerequisites); matchPrerequisiteProblems(match) checks a match against the spec's rules, and
+//   encode(msg, { checkPrerequisites: true }) refuses a FLOW_MOD that breaks them.
+// - formatFlow / parseFlow / flowModFromText (text.ts) speak the `ovs-ofctl -O OpenFlow13` flow
+//   syntax (what dump-flows prints, what add-flow accepts); bad text throws FlowSyntaxError.
+// - docs/openflow.md has the whole picture: coverage, tests, measured speed.
 
 export * from "./spec";
 export * from "./types";
 export { OfpDecodeError, OfpEncodeError, FlowSyntaxError } from "./errors";
 export { encode, encodeAll, decode, decodeHeader, messageTypeName } from "./codec";
-export type { OfpHeader } from "./codec";
+export type { OfpHeader, EncodeOptions } from "./codec";
 export { Framer } from "./framer";
 export type { FramerOptions } from "./framer";
 export { Writer } from "./writer";

@@ -78,13 +78,13 @@ export class Reader {
     if (this.pos + n > this.end) this.need(n, what);
     const p = this.pos;
     this.pos = p + n;
-    return this.buf.subarray(p, p + n);
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + p, n);
   }
-  /** A view of everything left. */
+  /** A view of everything left (Buffer.from on the ArrayBuffer: cheaper than subarray). */
   rest(): Buffer {
     const p = this.pos;
     this.pos = this.end;
-    return this.buf.subarray(p, this.end);
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + p, this.end - p);
   }
   /** A NUL-padded ASCII string field of fixed width. */
   str(n: number, what: string): string {

@@ -9,9 +9,11 @@
 //   form. Raw frames and opaque bodies are `Uint8Array` (a Node Buffer is one).
 // - Ports are numbers; the reserved ones are named in `spec.ts` (`OFPP.CONTROLLER`, ...).
 // - A match is a plain object keyed by OXM field name (the spec's OFPXMT_OFB_ name in snake_case:
-//   `in_port`, `eth_dst`, `vlan_vid`, `tunnel_id`, ...; Nicira registers `reg0`..`reg15`). A
-//   masked field is `{ value, mask }`. Keys keep wire order (JS objects keep insertion order), so
-//   decode then encode gives the same bytes.
+//   `in_port`, `eth_dst`, `vlan_vid`, `tunnel_id`, ...; Nicira registers `reg0`..`reg15` and
+//   `tun_ipv4_src/dst`, `pkt_mark`, `conj_id`, `ct_state`, `ct_zone`, `ct_mark`). A masked field is
+//   `{ value, mask }`. Keys keep wire order (JS objects keep insertion order), so decode then
+//   encode gives the same bytes; put prerequisites first (eth_type before ip_proto before tcp_dst)
+//   when building one, as switches require (matchPrerequisiteProblems checks it).
 // - `vlan_vid` carries the spec's raw value: OFPVID_PRESENT (0x1000) | vid for a tagged frame.
 
 export type MacAddress = string;

@@ -4,8 +4,6 @@
 // error naming the field, instead of wrapping silently.
 import { OfpEncodeError } from "./errors";
 
-const MAX64 = 0xffffffffffffffffn;
-
 /** Room kept free for one message: the largest a 16-bit length allows, plus slack. */
 const ROOM = 65536 + 64;
 const SLAB_SIZE = 256 * 1024;
@@ -13,6 +11,8 @@ const SLAB_SIZE = 256 * 1024;
 export class Writer {
   /** The slab being written; messages already taken from it are never written again. */
   buf: Buffer;
+  /** The same memory, for 64-bit writes (DataView.setBigUint64 is the fastest way to write a bigint). */
+  private view: DataView;
   /** Next byte to write (absolute, in buf). */
   pos = 0;
   /** Where the current message starts. */
@@ -22,6 +22,7 @@ export class Writer {
 
   constructor() {
     this.buf = Buffer.allocUnsafe(SLAB_SIZE);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   /**
@@ -32,6 +33,7 @@ export class Writer {
   begin(): void {
     if (this.buf.length - this.pos < ROOM) {
       this.buf = Buffer.allocUnsafe(SLAB_SIZE);
+      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
       this.pos = 0;
     }
     this.start = this.pos;
@@ -45,7 +47,8 @@ export class Writer {
 
   /** The finished message, as a view that nothing will write again. */
   take(): Buffer {
-    const out = this.buf.subarray(this.start, this.pos);
+    // Buffer.from(arrayBuffer, offset, length) makes the view about twice as fast as subarray.
+    const out = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.start, this.pos - this.start);
     // Keep the next message 8-byte aligned, as a fresh allocation would be.
     this.pos = Math.min((this.pos + 7) & ~7, this.buf.length);
     this.start = this.pos;
@@ -92,22 +95,11 @@ export class Writer {
     this.pos = p + 4;
   }
   u64(v: bigint, what: string): void {
-    if (typeof v !== "bigint" || v < 0n || v > MAX64) badValue(what, v, 64);
+    // asUintN(64, v) === v holds exactly for a bigint in 0..2^64-1: one check for both bounds.
+    if (typeof v !== "bigint" || BigInt.asUintN(64, v) !== v) badValue(what, v, 64);
     if (this.pos + 8 > this.limit) this.overflow(8);
-    if (v <= 0xffffffffn) {
-      const lo = Number(v);
-      const b = this.buf;
-      const p = this.pos;
-      b[p] = b[p + 1] = b[p + 2] = b[p + 3] = 0;
-      b[p + 4] = lo >>> 24;
-      b[p + 5] = lo >>> 16;
-      b[p + 6] = lo >>> 8;
-      b[p + 7] = lo;
-      this.pos = p + 8;
-    } else {
-      this.buf.writeBigUInt64BE(v, this.pos);
-      this.pos += 8;
-    }
+    this.view.setBigUint64(this.pos, v);
+    this.pos += 8;
   }
   zeros(n: number): void {
     if (this.pos + n > this.limit) this.overflow(n);

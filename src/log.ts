@@ -16,18 +16,18 @@ export function isLogLevel(value: string): value is LogLevel {
   return (LEVELS as readonly string[]).includes(value);
 }
 
-function levelFromEnv(): LogLevel {
-  const env = process.env.VNET_LOG_LEVEL;
-  return env !== undefined && isLogLevel(env) ? env : "info";
-}
-
 let root: Logger | undefined;
 
 function rootLogger(): Logger {
-  // pino.destination(2) writes synchronously to fd 2: lines are never lost on a crash and the
-  // order of lines matches the order of events, which matters more here than log throughput
-  // (nothing on a hot path logs at info).
-  root ??= pino({ level: levelFromEnv(), base: undefined }, pino.destination({ fd: 2, sync: true }));
+  if (root === undefined) {
+    const env = process.env.VNET_LOG_LEVEL;
+    const valid = env === undefined || env === "" || isLogLevel(env);
+    // pino.destination(2) writes synchronously to fd 2: lines are never lost on a crash and the
+    // order of lines matches the order of events, which matters more here than log throughput
+    // (nothing on a hot path logs at info).
+    root = pino({ level: valid && env ? env : "info", base: undefined }, pino.destination({ fd: 2, sync: true }));
+    if (!valid) root.warn({ VNET_LOG_LEVEL: env, expected: LEVELS }, "unknown log level in VNET_LOG_LEVEL, using info");
+  }
   return root;
 }
 

@@ -37,16 +37,22 @@ function principalFrom(token: TokenRecord, via: Principal["via"], csrf?: string)
   return { tokenId: token.id, tokenName: token.name, role: token.role, tenantId: token.tenantId, via, ...(csrf ? { csrf } : {}) };
 }
 
-/** Resolves a bearer secret or a session cookie to a principal (also used by the socket.io handshake). */
+/**
+ * Resolves a bearer secret or a session cookie to a principal (also used by the socket.io
+ * handshake). Deleting a tenant revokes its tokens (the store does it in the same transaction);
+ * a tenant token whose tenant is gone anyway (written by another process meanwhile) is refused too.
+ */
 export function authenticate(store: InventoryStore, bearer: string | undefined, cookie: string | undefined): Principal | null {
+  const live = (token: TokenRecord | undefined) =>
+    token && (token.role === "admin" || store.state().model.tenants.some((t) => t.id === token.tenantId)) ? token : undefined;
   if (bearer) {
-    const token = store.tokenBySecret(bearer);
+    const token = live(store.tokenBySecret(bearer));
     return token ? principalFrom(token, "bearer") : null;
   }
   if (cookie) {
     const session = store.sessionBySecret(cookie, new Date());
     if (!session) return null;
-    const token = store.tokenById(session.tokenId);
+    const token = live(store.tokenById(session.tokenId));
     return token ? principalFrom(token, "cookie", session.csrf) : null;
   }
   return null;
@@ -114,12 +120,12 @@ export async function authPlugin(app: FastifyInstance, opts: { store: InventoryS
       },
     },
     async (request: FastifyRequest<{ Body: { token: string } }>, reply: FastifyReply) => {
-      const token = store.tokenBySecret(request.body.token.trim());
-      if (!token) throw new ApiError(401, "unauthorized", "unknown token");
+      const caller = authenticate(store, request.body.token.trim(), undefined);
+      if (!caller) throw new ApiError(401, "unauthorized", "unknown token");
       const secret = newSecret("vnets_");
       const csrf = newSecret("");
       const expires = new Date(Date.now() + SESSION_DAYS * 86400_000);
-      store.addSession({ id: newId("ses"), tokenId: token.id, csrf, expiresAt: expires.toISOString() }, secret);
+      store.addSession({ id: newId("ses"), tokenId: caller.tokenId, csrf, expiresAt: expires.toISOString() }, secret);
       reply.setCookie(SESSION_COOKIE, secret, {
         path: "/",
         httpOnly: true,
@@ -127,7 +133,7 @@ export async function authPlugin(app: FastifyInstance, opts: { store: InventoryS
         secure: opts.secureCookies,
         expires,
       });
-      return sessionView(principalFrom(token, "cookie", csrf));
+      return sessionView({ ...caller, via: "cookie", csrf });
     },
   );
 

@@ -2,6 +2,7 @@
 // stable (clients switch on it), `message` is for a person, `details` names offending fields.
 import type { FastifyError, FastifyInstance } from "fastify";
 import type { ValidationError } from "../model/types";
+import type { ErrorDetail } from "./wire-types";
 
 export type ErrorCode =
   | "bad_request"
@@ -17,11 +18,7 @@ export type ErrorCode =
   | "trace_unavailable"
   | "internal";
 
-export interface ErrorDetail {
-  path: string;
-  code: string;
-  message: string;
-}
+export type { ErrorDetail } from "./wire-types";
 
 export class ApiError extends Error {
   constructor(

@@ -86,6 +86,7 @@ export const Network = Type.Object({
   dhcpRange: Nullable(IpRange),
   dns: Type.Array(Type.String()),
   leaseSeconds: Type.Optional(Nullable(Type.Integer())),
+  mtu: Type.Optional(Nullable(Type.Integer())),
 });
 export const NetworkCreate = Type.Object(
   {
@@ -98,6 +99,7 @@ export const NetworkCreate = Type.Object(
     dhcpRange: Type.Optional(Nullable(IpRange)),
     dns: Type.Optional(Type.Array(Type.String())),
     leaseSeconds: Type.Optional(Nullable(Type.Integer())),
+    mtu: Type.Optional(Nullable(Type.Integer({ description: "interface MTU handed out by DHCP (option 26), 68-9216, e.g. 1450 under VXLAN; null: none" }))),
   },
   { additionalProperties: false },
 );
@@ -146,7 +148,16 @@ export const VmCreate = Type.Object(
   },
   { additionalProperties: false },
 );
-export const NicParams = Type.Object({ ref: Type.String(), nic: Type.String() });
+export const NicParams = Type.Object({ ref: Type.String(), nic: Type.String({ description: "NIC (port) id or MAC" }) });
+/** Moves a NIC to another network of the VM's tenant and/or changes its MAC or address (the model's update_port). */
+export const NicUpdate = Type.Object(
+  {
+    network: Type.Optional(Type.String({ description: "network id, or name within the VM's tenant; omitted: stays" })),
+    mac: Type.Optional(Type.String()),
+    ip: Type.Optional(Nullable(Type.String({ description: "a fixed address; omitted or null: kept in the same network, allocated by the IPAM in a new one" }))),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 
 // ---- switches (observed) ----
 export const SwitchPort = Type.Object({
@@ -264,7 +275,7 @@ export const TraceResult = Type.Object({
 // ---- session ----
 export const SessionCreate = Type.Object({ token: Type.String() }, { additionalProperties: false });
 export const Session = Type.Object({
-  role: Type.String(),
+  role: Type.Union([Type.Literal("admin"), Type.Literal("tenant")]),
   tenantId: Nullable(Type.String()),
   tenant: Nullable(Type.String()),
   tokenName: Type.String(),
@@ -275,4 +286,5 @@ export type HostCreateBody = Static<typeof HostCreate>;
 export type NetworkCreateBody = Static<typeof NetworkCreate>;
 export type VmCreateBody = Static<typeof VmCreate>;
 export type NicCreateBody = Static<typeof NicCreate>;
+export type NicUpdateBody = Static<typeof NicUpdate>;
 export type TraceBodyT = Static<typeof TraceBody>;

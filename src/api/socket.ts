@@ -133,7 +133,18 @@ export function attachLiveSocket(app: FastifyInstance): Server {
     }
   });
 
+  // A deleted tenant's tokens are revoked with it: its open live connections end at the same time.
+  const unwatch = app.store.onChange((state, changes) => {
+    if (!changes.some((c) => c.op === "remove_tenant")) return;
+    const tenants = new Set(state.model.tenants.map((t) => t.id));
+    for (const [id, socket] of io.sockets.sockets) {
+      const p = (socket.data as { principal?: Principal }).principal;
+      if (p?.role === "tenant" && (p.tenantId === null || !tenants.has(p.tenantId))) io.sockets.sockets.get(id)?.disconnect(true);
+    }
+  });
+
   app.addHook("preClose", async () => {
+    unwatch();
     unsubscribe();
     io.disconnectSockets(true);
   });

@@ -1,29 +1,20 @@
 // The "why" view: how a packet from one VM to another crosses the pipeline. The pipeline owns
 // the semantics (tables, cookies, simulated switch); `vnet serve` hands the app a Tracer built on
 // it. Without one, the trace route answers `trace_unavailable`.
+//
+// The answer's shape is the wire contract (the route's response schema, see wire-types.ts): the
+// pipeline's own trace (src/pipeline/trace.ts: PathTrace) is mapped onto it in
+// pipeline-tracer.ts, where the compiler checks that the two agree.
+import type { TraceBodyT } from "./schemas";
+import type { TraceResult } from "./wire-types";
+
+export type { TraceResult, TraceStep } from "./wire-types";
+
 export interface TraceRequest {
   fromVm: string;
   toVm: string;
-  protocol: "icmp" | "tcp" | "udp" | "arp";
+  protocol: NonNullable<TraceBodyT["protocol"]>;
   dstPort?: number;
-}
-
-export interface TraceStep {
-  host: string;
-  table: string;
-  tableId: number;
-  priority: number;
-  match: string;
-  actions: string;
-  /** Why this flow exists, decoded from its cookie (port, network, host wiring). */
-  owner?: string;
-}
-
-export interface TraceResult {
-  steps: TraceStep[];
-  /** e.g. "delivered to web2 on hv2 port 3", "dropped in port_security". */
-  verdict: string;
-  delivered: boolean;
 }
 
 export interface Tracer {

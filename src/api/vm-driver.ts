@@ -18,6 +18,13 @@ export interface VmDriver {
   /** Removes the VM from its host; succeeds when it is already gone. */
   destroy(spec: VmSpec): Promise<void>;
   state(spec: VmSpec): Promise<"running" | "stopped" | "absent">;
+  /** Restarts a running VM. Without it, the API stops and starts the VM. */
+  reboot?(spec: VmSpec): Promise<void>;
+  /**
+   * Brings a running VM's NICs in line with `spec.nics` after NICs were added, removed or moved
+   * to another network (idempotent). Without it, the NICs of a running VM cannot be changed.
+   */
+  syncNics?(spec: VmSpec): Promise<void>;
 }
 
 export type VmDriverResolver = (host: Host, kind: VmDriverKind) => VmDriver | undefined;

@@ -59,6 +59,8 @@ export class Controller implements ControllerApi, SessionHost {
     const { clock, logger, tickMs, ...session } = options;
     this.clock = clock ?? systemClock;
     this.config = { ...DEFAULT_SESSION_CONFIG, ...definedOnly(session) };
+    checkSessionConfig(this.config);
+    if (tickMs !== undefined && !(tickMs > 0)) throw new Error(`controller: tickMs must be positive, got ${tickMs}`);
     this.log = logger ?? createLogger("controller");
     this.stopTick = this.clock.every(tickMs ?? Math.min(1000, this.config.echoIntervalMs / 2), () => this.tick());
   }
@@ -223,6 +225,21 @@ export class Controller implements ControllerApi, SessionHost {
 
   private handlerFailed(event: string, sw: Switch, err: unknown): void {
     this.log.error({ dpid: sw.dpidHex, event, err: err instanceof Error ? err.stack : String(err) }, "app handler failed");
+  }
+}
+
+/** Refuses a configuration that cannot work, with the option's name, before anything listens. */
+function checkSessionConfig(config: SessionConfig): void {
+  for (const [name, value] of Object.entries(config)) {
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+      throw new Error(`controller: ${name} must be a positive number, got ${String(value)}`);
+    }
+  }
+  if (config.deadAfterMs <= config.echoIntervalMs) {
+    throw new Error(`controller: deadAfterMs (${config.deadAfterMs}) must be longer than echoIntervalMs (${config.echoIntervalMs}), or no echo could ever be answered`);
+  }
+  if (!Number.isInteger(config.missSendLen) || config.missSendLen > 0xffff) {
+    throw new Error(`controller: missSendLen must be a whole number up to 65535, got ${config.missSendLen}`);
   }
 }
 

@@ -259,8 +259,13 @@ export class Session implements Switch {
       if (this.isClosed()) return; // receive may have dropped the switch
     }
     this.checkPartialHeader(chunk);
-    if (!this.readingPaused && this.writer.backlog > this.config.pauseReadAboveBytes) {
+    if (this.isClosed()) return;
+    // Write the answers to this chunk now (what the microtask would do next anyway), so that the
+    // backlog below is what the socket really holds, not what it has yet to be offered.
+    this.writer.flush();
+    if (!this.readingPaused && this.writer.waitingForDrain && this.writer.backlog > this.config.pauseReadAboveBytes) {
       // The switch sends faster than it reads our answers: stop reading until it catches up.
+      // The pending drain is what resumes reading (resumeIfDrained).
       this.readingPaused = true;
       this.socket.pause();
     }
@@ -505,7 +510,9 @@ export class Session implements Switch {
   }
 
   private resumeIfDrained(): void {
-    if (this.readingPaused && this.writer.backlog <= this.config.pauseReadAboveBytes && this.state !== "closed") {
+    // Resume once below the threshold, or when no further drain is coming (nothing would wake us).
+    const stillFull = this.writer.waitingForDrain && this.writer.backlog > this.config.pauseReadAboveBytes;
+    if (this.readingPaused && !stillFull && this.state !== "closed") {
       this.readingPaused = false;
       this.socket.resume();
     }

@@ -28,7 +28,7 @@ export class BatchedWriter {
   private queue: Buffer[] = [];
   private queuedBytes = 0;
   private scheduled = false;
-  private waitingForDrain = false;
+  private waiting = false;
   private overflowed = false;
   private readonly flushTask = (): void => this.flush();
 
@@ -37,6 +37,11 @@ export class BatchedWriter {
     private readonly maxBacklogBytes: number,
     private readonly events: WriterEvents,
   ) {}
+
+  /** True while the socket has asked to wait for `drain` (a drain event is then certain to come). */
+  get waitingForDrain(): boolean {
+    return this.waiting;
+  }
 
   /** Bytes accepted but not yet sent to the peer's kernel buffer. */
   get backlog(): number {
@@ -55,7 +60,7 @@ export class BatchedWriter {
       this.events.onOverflow(backlog);
       return;
     }
-    if (!this.scheduled && !this.waitingForDrain) {
+    if (!this.scheduled && !this.waiting) {
       this.scheduled = true;
       queueMicrotask(this.flushTask);
     }
@@ -64,14 +69,14 @@ export class BatchedWriter {
   /** Writes what is queued now (unless the socket asked to wait for a drain). */
   flush(): void {
     this.scheduled = false;
-    if (this.waitingForDrain || this.queuedBytes === 0 || this.sink.destroyed) return;
+    if (this.waiting || this.queuedBytes === 0 || this.sink.destroyed) return;
     const data = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue, this.queuedBytes);
     this.queue = [];
     this.queuedBytes = 0;
     if (!this.sink.write(data)) {
-      this.waitingForDrain = true;
+      this.waiting = true;
       this.sink.once("drain", () => {
-        this.waitingForDrain = false;
+        this.waiting = false;
         this.flush();
         this.events.onDrain?.();
       });

@@ -232,7 +232,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       return { ...v, netns: rec.netns ?? "", ip };
     });
     const pair = pingPair(shown);
-    const pingCommand = pair ? `ip netns exec ${pair[0].netns} ping -c 5 ${pair[1].ip}` : "";
+    const pingCommand = pair ? `ip netns exec ${pair[0].netns} busybox ping -c 5 ${pair[1].ip}` : "";
     step("ready");
     o.print("");
     o.print(`  dashboard:     ${vnet.url}/`);
@@ -247,7 +247,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       // The other tenant has the same addresses: the same command from its VM reaches its own.
       const other = shown.find((v) => v.tenant !== pair[0].tenant && v.host === pair[0].host);
       const twin = other && shown.find((v) => v.tenant === other.tenant && v.ip === pair[1].ip);
-      if (other && twin) o.print(`  same address, other tenant (reaches ${twin.name}, never ${pair[1].name}):\n    ip netns exec ${other.netns} ping -c 5 ${pair[1].ip}`);
+      if (other && twin) o.print(`  same address, other tenant (reaches ${twin.name}, never ${pair[1].name}):\n    ip netns exec ${other.netns} busybox ping -c 5 ${pair[1].ip}`);
     }
     o.print("");
     o.print("vnet demo: ready (Ctrl-C removes everything)");

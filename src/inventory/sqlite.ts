@@ -25,6 +25,8 @@ type DocTable = "tenants" | "networks" | "hosts" | "ports" | "vms";
 const DOC_TABLES: readonly DocTable[] = ["tenants", "networks", "hosts", "ports", "vms"];
 
 export class InventoryLoadError extends Error {}
+/** A refused credential write (e.g. a tenant token for a missing tenant). */
+export class InventoryError extends Error {}
 
 export class SqliteInventory implements InventoryStore {
   private readonly db: Database.Database;
@@ -41,6 +43,7 @@ export class SqliteInventory implements InventoryStore {
     this.db.pragma("busy_timeout = 5000");
     migrate(this.db);
     this.current = this.load();
+    this.dropOrphanTokens();
   }
 
   state(): InventoryState {
@@ -51,7 +54,10 @@ export class SqliteInventory implements InventoryStore {
     const r = applyInventoryChanges(this.current, changes);
     if (!r.ok) return r;
     const before = this.current;
-    this.db.transaction(() => this.persist(before, r.value))();
+    this.db.transaction(() => {
+      this.persist(before, r.value);
+      this.revokeCredentialsOfRemovedTenants(before, r.value);
+    })();
     this.current = r.value;
     for (const listener of this.listeners) {
       try {
@@ -69,6 +75,11 @@ export class SqliteInventory implements InventoryStore {
   }
 
   addToken(record: TokenRecord, secret: string): void {
+    // A tenant token for a tenant that does not exist would authenticate and see nothing.
+    if (record.role === "tenant" && !this.current.model.tenants.some((t) => t.id === record.tenantId)) {
+      throw new InventoryError(`no tenant with id "${String(record.tenantId)}": a tenant token needs an existing tenant`);
+    }
+    if (record.role === "admin" && record.tenantId !== null) throw new InventoryError("an admin token belongs to no tenant");
     this.db
       .prepare("INSERT INTO tokens (id, hash, name, role, tenant_id, created_at) VALUES (?, ?, ?, ?, ?, ?)")
       .run(record.id, hashSecret(secret), record.name, record.role, record.tenantId, record.createdAt);
@@ -117,6 +128,16 @@ export class SqliteInventory implements InventoryStore {
     if (this.db.open) this.db.close();
   }
 
+  /** Tenant tokens whose tenant is gone (a file written before deletions revoked them). */
+  private dropOrphanTokens(): void {
+    const ids = new Set(this.current.model.tenants.map((t) => t.id));
+    const rows = this.db.prepare("SELECT id, tenant_id FROM tokens WHERE role = 'tenant'").all() as Array<{ id: string; tenant_id: string | null }>;
+    const orphans = rows.filter((r) => r.tenant_id === null || !ids.has(r.tenant_id));
+    if (orphans.length === 0) return;
+    const del = this.db.prepare("DELETE FROM tokens WHERE id = ?");
+    this.db.transaction(() => orphans.forEach((r) => del.run(r.id)))();
+  }
+
   private load(): InventoryState {
     const read = <T>(table: DocTable): T[] =>
       (this.db.prepare(`SELECT doc, seq FROM ${table} ORDER BY seq`).all() as Array<{ doc: string; seq: number }>).map((r) => {
@@ -142,6 +163,18 @@ export class SqliteInventory implements InventoryStore {
       throw new InventoryLoadError(`inventory ${this.file} is inconsistent: ${checked.errors.map((e) => e.message).join("; ")}`);
     }
     return { model, vms };
+  }
+
+  /**
+   * A deleted tenant's tokens go with it, in the same transaction as the tenant (browser
+   * sessions follow their token: ON DELETE CASCADE). Otherwise a tenant token would outlive its
+   * tenant, and would see a tenant created later with a reused id.
+   */
+  private revokeCredentialsOfRemovedTenants(before: InventoryState, after: InventoryState): void {
+    if (before.model.tenants === after.model.tenants) return;
+    const kept = new Set(after.model.tenants.map((t) => t.id));
+    const revoke = this.db.prepare("DELETE FROM tokens WHERE role = 'tenant' AND tenant_id = ?");
+    for (const t of before.model.tenants) if (!kept.has(t.id)) revoke.run(t.id);
   }
 
   private persist(before: InventoryState, after: InventoryState): void {

@@ -6,6 +6,7 @@
 import { run, tryRun, inNetns, type RunResult } from "./exec";
 import { checkEndpointAddress, checkEndpointName, checkMac, endpointNetns } from "./plan";
 import { killPid } from "./ovs";
+import { writePrivateResolvConf, removePrivateResolvConf, netnsExists } from "./netns";
 import { ensurePort, removePort, waitForOfport } from "../ovsdb/vswitch";
 import type { Lab } from "./lab";
 import type { EndpointState } from "./state";
@@ -78,6 +79,8 @@ export async function attachEndpoint(lab: Lab, hostName: string, o: EndpointOpti
   // Record first: a crash from here on is cleaned by `lab down`.
   await lab.save((s) => s.endpoints.push(state));
   try {
+    // Before the namespace exists: a DHCP client run in it must not rewrite the root's DNS.
+    writePrivateResolvConf(state.netns);
     await run(["ip", "netns", "add", state.netns]);
     await run(["ip", "link", "add", o.name, "netns", host.netns, "type", "veth", "peer", "name", "eth0", "netns", state.netns]);
     const mtu = o.mtu !== undefined ? [`link set eth0 mtu ${o.mtu}`] : [];
@@ -130,6 +133,8 @@ export async function detachEndpoint(lab: Lab, hostName: string, name: string): 
     pids.stdout.split(/\s+/).filter(Boolean).map(Number).filter((n) => n > 1).map((pid) => killPid(pid, 1000)),
   );
   await tryRun(["ip", "netns", "del", e.netns]);
+  // Kept while the namespace lives on (its deletion failed): `lab down` retries both.
+  if (!netnsExists(e.netns)) removePrivateResolvConf(e.netns);
   await tryRun(["ip", "-n", host.netns, "link", "del", e.hostIface]);
   await lab.save((s) => {
     s.endpoints = s.endpoints.filter((x) => !(x.host === host.name && x.name === name));

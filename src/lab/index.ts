@@ -5,3 +5,4 @@ export { planLab, CONTROLLER_PORT, OVSDB_PORT, type LabPlan, type HostPlan, type
 export { readState, listLabs, runRoot, type LabState, type EndpointState } from "./state";
 export { startOvsdbServer, startVswitchd, stopOvs, vsctl, appctl, ovsPaths } from "./ovs";
 export { run, tryRun, inNetns, CommandError, type RunResult } from "./exec";
+export { writePrivateResolvConf, removePrivateResolvConf, privateResolvConfs, netnsExists, resolvConfPath } from "./netns";

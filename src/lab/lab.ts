@@ -26,6 +26,7 @@ import {
   type LabState,
   type HostState,
 } from "./state";
+import { writePrivateResolvConf, removePrivateResolvConf, privateResolvConfs } from "./netns";
 import { OvsdbClient } from "../ovsdb/client";
 import { connectVswitch, ensureBridge, ensurePort, waitForOfport } from "../ovsdb/vswitch";
 
@@ -124,13 +125,16 @@ async function rootRoutes(): Promise<string[]> {
     );
 }
 
+/** Every namespace a lab's plan names (endpoints come and go separately). */
+function planNamespaces(plan: LabPlan): string[] {
+  return [plan.underlayNetns, plan.lanNetns, ...plan.hosts.map((h) => h.netns)];
+}
+
 async function buildLinks(plan: LabPlan): Promise<void> {
-  const root: string[] = [
-    `netns add ${plan.underlayNetns}`,
-    `netns add ${plan.lanNetns}`,
-    ...plan.hosts.map((h) => `netns add ${h.netns}`),
-  ];
-  await ipBatch(undefined, root);
+  const namespaces = planNamespaces(plan);
+  // Before the namespaces exist: nothing run in them may ever see the root's resolv.conf.
+  for (const n of namespaces) writePrivateResolvConf(n);
+  await ipBatch(undefined, namespaces.map((n) => `netns add ${n}`));
   const links: string[] = [
     `link add ${plan.rootBridge} type bridge`,
     `addr add ${plan.controllerAddress}/${plan.prefixLength} dev ${plan.rootBridge}`,
@@ -278,7 +282,7 @@ export async function labDown(name: string): Promise<{ netns: string[]; links: s
   const found = await findLabResources(name);
   const netns = new Set(found.netns);
   if (state) {
-    for (const n of [state.plan.underlayNetns, state.plan.lanNetns, ...state.plan.hosts.map((h) => h.netns)]) netns.add(n);
+    for (const n of planNamespaces(state.plan)) netns.add(n);
     for (const e of state.endpoints) netns.add(e.netns);
   }
   const existing = new Set(found.netns);
@@ -292,6 +296,12 @@ export async function labDown(name: string): Promise<{ netns: string[]; links: s
   );
   // Deleting a namespace destroys its veth ends and so their root peers; the bridge stays.
   const after = await findLabResources(name);
+  // Private resolv.confs of this lab's namespaces that are gone, including stale ones left by a
+  // crash between writing the file and making the namespace (found by name, like the namespaces).
+  const alive = new Set(after.netns);
+  for (const n of new Set([...netns, ...privateResolvConfs(`lb-${name}-`)])) {
+    if (!alive.has(n)) removePrivateResolvConf(n);
+  }
   const removedLinks: string[] = [];
   for (const link of after.links) {
     const r = await tryRun(["ip", "link", "del", link]);

@@ -3,7 +3,7 @@
 
 import { broadcastOf, formatIpv4, hostMask, parseCidr, parseIpv4 } from "../packet/addr";
 import { portIndex } from "./port-index";
-import type { Ipv4, Network, NetworkModel } from "./types";
+import { VNI_MAX, VNI_MIN, type Ipv4, type Network, type NetworkModel } from "./types";
 
 /** Bounds of the addresses a port may hold in a network: not the network or broadcast address. */
 export function usableBounds(network: Network): { first: number; last: number } | null {
@@ -89,4 +89,16 @@ export function allocateIp(model: NetworkModel, network: Network): Ipv4 | null {
 export function subnetSize(network: Network): number {
   const parsed = parseCidr(network.subnet);
   return parsed.ok ? hostMask(parsed.prefix.length) + 1 : 0;
+}
+
+/**
+ * The lowest VNI no overlay network uses, so that most callers need not pick one; null when all
+ * 2^24-1 are taken. Provider networks' VLAN ids live in another space and do not count.
+ * Cost is bounded by the number of overlay networks.
+ */
+export function nextFreeVni(model: NetworkModel): number | null {
+  const used = new Set<number>();
+  for (const n of model.networks) if (n.kind === "overlay" && n.segmentationId !== null) used.add(n.segmentationId);
+  for (let vni = VNI_MIN; vni <= VNI_MAX; vni++) if (!used.has(vni)) return vni;
+  return null;
 }

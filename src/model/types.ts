@@ -67,6 +67,10 @@ export interface Network {
 
 export const DEFAULT_LEASE_SECONDS = 3600;
 
+/** The VNIs an overlay network may use (24 bits, 0 reserved). */
+export const VNI_MIN = 1;
+export const VNI_MAX = 2 ** 24 - 1;
+
 /** How a host's switch is realised. */
 export type HostBackend = "ovs" | "bridge";
 

@@ -7,6 +7,7 @@
 
 import { broadcastOf, isUnicastMac, normaliseMac, parseCidr, parseIpv4, prefixContains } from "../packet/addr";
 import { SERVICE_MAC_PREFIX, allocateIp, dhcpServerIp } from "./ipam";
+import { VNI_MAX, VNI_MIN } from "./types";
 import { handOnIndex, portIndex } from "./port-index";
 import type {
   Host,
@@ -23,8 +24,6 @@ import type {
   ValidationError,
 } from "./types";
 
-export const VNI_MIN = 1;
-export const VNI_MAX = 2 ** 24 - 1;
 export const VLAN_MIN = 1;
 export const VLAN_MAX = 4094;
 /** Shortest and longest prefix a network may have: /30 leaves two usable addresses. */

@@ -20,7 +20,7 @@ export const VSWITCH_TABLES = {
   Bridge: ["name", "ports", "datapath_type", "fail_mode", "protocols", "controller", "other_config", "external_ids", "datapath_id"],
   Port: ["name", "interfaces", "tag", "trunks", "vlan_mode", "external_ids"],
   Interface: ["name", "type", "options", "external_ids", "ofport", "ofport_request", "mtu_request", "mtu", "error", "mac_in_use", "link_state", "admin_state"],
-  Controller: ["target", "inactivity_probe", "max_backoff", "is_connected", "connection_mode"],
+  Controller: ["target", "inactivity_probe", "max_backoff", "controller_rate_limit", "controller_burst_limit", "is_connected", "connection_mode"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** The schema this code was written against (OVS 2.x/3.x ship 8.x). */
@@ -64,6 +64,14 @@ export interface ControllerSpec {
   inactivityProbeMs?: number;
   /** Milliseconds; OVS default 8000 (1000 keeps tests quick to reconnect). */
   maxBackoffMs?: number;
+  /**
+   * Most packets per second the switch sends this controller as PACKET_IN (at least 100); beyond
+   * it OVS queues and then drops them, so one flooding VM cannot flood the controller. Unset: no
+   * limit (OVS's default).
+   */
+  rateLimit?: number;
+  /** PACKET_INs allowed in a burst above `rateLimit` (at least 25); OVS default rateLimit / 4. */
+  burstLimit?: number;
 }
 
 export interface BridgeSpec {
@@ -131,8 +139,22 @@ function controllerMatches(row: Row | undefined, c: ControllerSpec): boolean {
   return (
     row.target === c.target &&
     valuesEqual(row.inactivity_probe, c.inactivityProbeMs === undefined ? [] : [c.inactivityProbeMs]) &&
-    valuesEqual(row.max_backoff, c.maxBackoffMs === undefined ? [] : [c.maxBackoffMs])
+    valuesEqual(row.max_backoff, c.maxBackoffMs === undefined ? [] : [c.maxBackoffMs]) &&
+    valuesEqual(row.controller_rate_limit, c.rateLimit === undefined ? [] : [c.rateLimit]) &&
+    valuesEqual(row.controller_burst_limit, c.burstLimit === undefined ? [] : [c.burstLimit])
   );
+}
+
+/** Checks a controller spec against the schema's limits, so OVSDB never has to refuse it. */
+function checkController(c: ControllerSpec): void {
+  if (!/^(tcp|ssl|unix|ptcp|pssl|punix):/.test(c.target)) throw new VswitchError(`bad controller target "${c.target}"`);
+  const atLeast = (what: string, v: number | undefined, min: number): void => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > 2 ** 31 - 1)) throw new VswitchError(`bad ${what} ${v}: an integer of at least ${min}`);
+  };
+  atLeast("controller rate limit", c.rateLimit, 100);
+  atLeast("controller burst limit", c.burstLimit, 25);
+  atLeast("inactivity probe", c.inactivityProbeMs, 0);
+  atLeast("max backoff", c.maxBackoffMs, 1000);
 }
 
 export interface EnsureResult {
@@ -149,9 +171,7 @@ export interface EnsureResult {
  */
 export async function ensureBridge(client: OvsdbClient, spec: BridgeSpec): Promise<EnsureResult> {
   checkName("bridge", spec.name);
-  for (const c of wantedControllers(spec)) {
-    if (!/^(tcp|ssl|unix|ptcp|pssl|punix):/.test(c.target)) throw new VswitchError(`bad controller target "${c.target}"`);
-  }
+  for (const c of wantedControllers(spec)) checkController(c);
   let uuid = "";
   let changed = false;
   const result = await client.run((txn, replica) => {
@@ -167,6 +187,10 @@ export async function ensureBridge(client: OvsdbClient, spec: BridgeSpec): Promi
     const otherConfig = { ...spec.otherConfig, "datapath-id": datapathId };
     const controllers = wantedControllers(spec);
     if (!existing) {
+      // As for ports (see ensurePort): verify the name's absence, not the whole bridges set, so
+      // bridges created at the same time by others do not force a retry. The wait goes before the
+      // insert: operations run in order, and after it the name is (of course) present.
+      txn.verifyAbsent("Bridge", "name", spec.name);
       const ctrlNames = controllers.map((c) => txn.insert("Controller", controllerRow(c)));
       const iface = txn.insert("Interface", { name: spec.name, type: "internal" });
       const port = txn.insert("Port", { name: spec.name, interfaces: [iface] });
@@ -178,7 +202,6 @@ export async function ensureBridge(client: OvsdbClient, spec: BridgeSpec): Promi
         other_config: toMap(otherConfig),
         external_ids: toMap(spec.externalIds ?? {}),
       });
-      txn.verify("Open_vSwitch", root._uuid, ["bridges"]);
       txn.mutate("Open_vSwitch", byUuid(root._uuid), "bridges", "insert", [bridge]);
       txn.comment(`vnet: create bridge ${spec.name}`);
       uuid = bridge;
@@ -211,6 +234,8 @@ function controllerRow(c: ControllerSpec): Record<string, Value> {
   const row: Record<string, Value> = { target: c.target };
   if (c.inactivityProbeMs !== undefined) row.inactivity_probe = [c.inactivityProbeMs];
   if (c.maxBackoffMs !== undefined) row.max_backoff = [c.maxBackoffMs];
+  if (c.rateLimit !== undefined) row.controller_rate_limit = [c.rateLimit];
+  if (c.burstLimit !== undefined) row.controller_burst_limit = [c.burstLimit];
   return row;
 }
 
@@ -280,6 +305,14 @@ export async function ensurePort(client: OvsdbClient, bridgeName: string, spec: 
     if (spec.tag !== undefined) portColumns.tag = spec.tag === null ? [] : [spec.tag];
     if (spec.trunks !== undefined) portColumns.trunks = [...spec.trunks];
     if (!existing) {
+      // The decision read two things: no port of this name exists, and the bridge does. Verify
+      // exactly those (before the inserts: operations run in order). Bridge.ports itself is NOT
+      // verified: the insert mutation commutes with any other port added or removed meanwhile, so
+      // concurrent adds of different ports all succeed at the first try. A concurrent add of the
+      // SAME name fails the absence check ("try-again"), and the rebuild finds that port and
+      // brings it to the spec instead.
+      txn.verifyAbsent("Port", "name", spec.name);
+      txn.verify("Bridge", bridge._uuid, ["name"]);
       const iface = txn.insert("Interface", {
         name: spec.name,
         ...ifaceColumns,
@@ -291,7 +324,6 @@ export async function ensurePort(client: OvsdbClient, bridgeName: string, spec: 
         ...portColumns,
         external_ids: toMap(spec.portExternalIds ?? {}),
       });
-      txn.verify("Bridge", bridge._uuid, ["ports"]);
       txn.mutate("Bridge", byUuid(bridge._uuid), "ports", "insert", [port]);
       txn.comment(`vnet: add port ${spec.name} to ${bridgeName}`);
       uuid = port;

@@ -274,10 +274,11 @@ function portSecurityFlows(port: Port, ofport: number, cookie: (role: Parameters
     // RFC 5227 probe: "who has my future address?", sent from 0.0.0.0.
     out.push(flow("port_security", "allow", { ...own, eth_type: ETH_TYPE.ARP, arp_sha: port.mac, arp_spa: IPV4_ANY, arp_op: ARP_OP.REQUEST }, [goto("arp")], cookie("forward")));
   }
-  // A VM is never a DHCP server: server→client frames from it are dropped (and counted) even from
-  // its own address, so a tenant cannot hand out addresses behind the controller's back.
+  // A VM is never a DHCP server: server→client frames from it are dropped even from its own
+  // address, so a tenant cannot hand out addresses behind the controller's back. Its own cookie
+  // role counts rogue-DHCP attempts apart from spoofing.
   out.push(
-    flow("port_security", "dhcp_server_guard", { in_port: ofport, eth_type: ETH_TYPE.IPV4, ip_proto: IP_PROTO.UDP, udp_src: DHCP_SERVER_PORT, udp_dst: DHCP_CLIENT_PORT }, DROP, cookie("spoof_drop")),
+    flow("port_security", "dhcp_server_guard", { in_port: ofport, eth_type: ETH_TYPE.IPV4, ip_proto: IP_PROTO.UDP, udp_src: DHCP_SERVER_PORT, udp_dst: DHCP_CLIENT_PORT }, DROP, cookie("dhcp_server_guard")),
   );
   out.push(flow("port_security", "ignore", { in_port: ofport, eth_type: ETH_TYPE.IPV6 }, DROP, cookie("ignore")));
   out.push(flow("port_security", "spoof_drop", { in_port: ofport }, DROP, cookie("spoof_drop")));

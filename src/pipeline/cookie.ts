@@ -3,7 +3,7 @@
 //
 //   bits 63..56  0x76 ('v'): vnet's mark; a flow without it was not made by vnet
 //   bits 55..48  owner kind: port, network, host wiring, table miss
-//   bits 47..40  role within the owner (spoof drop, DHCP to controller, ARP responder ...)
+//   bits 47..40  role within the owner (spoof drop, rogue-DHCP drop, DHCP to controller ...)
 //   bits 39..0   40-bit FNV-1a hash of the owner id (0 for table-miss flows)
 //
 // Only the hash of the id fits, so decoding gives the hash; `ownerOf` maps it back with the model.
@@ -13,6 +13,8 @@ export const COOKIE_MARK = 0x76n;
 export const OWNER_KINDS = ["port", "network", "host_wiring", "table_miss"] as const;
 export type OwnerKind = (typeof OWNER_KINDS)[number];
 
+// A role's code is its index here and is written into flows on switches: append new roles, never
+// reorder (a controller upgrade would otherwise misread the cookies of flows already installed).
 export const ROLES = [
   "forward",
   "spoof_drop",
@@ -23,6 +25,8 @@ export const ROLES = [
   "tunnel",
   "uplink",
   "guard",
+  // Drops DHCP server answers a VM sends (a rogue DHCP server): counted apart from spoofing.
+  "dhcp_server_guard",
 ] as const;
 export type CookieRole = (typeof ROLES)[number];
 

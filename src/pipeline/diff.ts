@@ -31,7 +31,7 @@ import {
   type Instruction,
   type Match,
 } from "../../openflow/index";
-import { sortInstructions, type DesiredFlow, type DesiredGroup, type DesiredState } from "./flow";
+import { INSTRUCTION_ORDER, sortInstructions, type DesiredFlow, type DesiredGroup, type DesiredState } from "./flow";
 import { regMoveOf } from "./nx-move";
 import { tableId } from "./tables";
 
@@ -85,16 +85,25 @@ function fieldValue(name: string, v: unknown): string {
 
 // Canonical texts are cached by object: flows of a DesiredState (and the FlowStats asActual makes
 // from them) share their match and instruction objects, so a diff after a model change only pays
-// for the flows that are new.
+// for the flows that are new, and a flow's key is computed once however often it is diffed.
 const MATCH_TEXT = new WeakMap<object, string>();
 const INSTRUCTION_TEXT = new WeakMap<object, string>();
+const FLOW_KEY = new WeakMap<object, string>();
 
 export function canonicalMatch(match: Match): string {
   const cached = MATCH_TEXT.get(match);
   if (cached !== undefined) return cached;
+  // Hot at scale (one call per flow on each side of a full diff): no intermediate arrays beyond
+  // the few keys, one string built in place.
   const m = match as Record<string, unknown>;
-  const keys = Object.keys(m).filter((k) => m[k] !== undefined && k !== "experimenter").sort();
-  const text = keys.map((k) => `${k}=${fieldValue(k, m[k])}`).join(",");
+  const keys: string[] = [];
+  for (const k in m) if (m[k] !== undefined && k !== "experimenter") keys.push(k);
+  keys.sort();
+  let text = "";
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    text += (i === 0 ? "" : ",") + k + "=" + fieldValue(k, m[k]);
+  }
   MATCH_TEXT.set(match, text);
   return text;
 }
@@ -131,7 +140,7 @@ export function canonicalInstructions(instructions: readonly Instruction[]): str
 }
 
 function instructionsText(instructions: readonly Instruction[]): string {
-  return sortInstructions(instructions)
+  return (isInExecutionOrder(instructions) ? instructions : sortInstructions(instructions))
     .map((i) => {
       switch (i.type) {
         case "apply_actions":
@@ -152,12 +161,40 @@ function instructionsText(instructions: readonly Instruction[]): string {
     .join(" ");
 }
 
+/** Switches report instructions in execution order already: then there is nothing to sort. */
+function isInExecutionOrder(instructions: readonly Instruction[]): boolean {
+  for (let i = 1; i < instructions.length; i++) {
+    if (INSTRUCTION_ORDER[instructions[i - 1]!.type] > INSTRUCTION_ORDER[instructions[i]!.type]) return false;
+  }
+  return true;
+}
+
 function canonicalBuckets(buckets: readonly Bucket[]): string {
   return buckets.map((b) => `[${b.weight}/${b.watchPort}/${b.watchGroup}:${canonicalActions(b.actions)}]`).join("");
 }
 
 export function flowKey(tableIdNum: number, priority: number, match: Match): string {
   return `${tableIdNum}|${priority}|${canonicalMatch(match)}`;
+}
+
+/** A desired flow's identity on the switch (table, priority, canonical match), once per flow. */
+export function desiredFlowKey(f: DesiredFlow): string {
+  let key = FLOW_KEY.get(f);
+  if (key === undefined) {
+    key = flowKey(tableId(f.table), f.priority, f.match);
+    FLOW_KEY.set(f, key);
+  }
+  return key;
+}
+
+/** The same identity for a flow the switch reported, once per FlowStats object. */
+export function actualFlowKey(f: FlowStats): string {
+  let key = FLOW_KEY.get(f);
+  if (key === undefined) {
+    key = flowKey(f.tableId, f.priority, f.match);
+    FLOW_KEY.set(f, key);
+  }
+  return key;
 }
 
 // ---- message constructors ----------------------------------------------------------------------
@@ -215,9 +252,9 @@ function leavesFirst<T extends { groupId: number; buckets: Bucket[] }>(groups: r
 
 export function diff(desired: DesiredState, actual: ActualState): SwitchMessage[] {
   const wanted = new Map<string, DesiredFlow>();
-  for (const f of desired.flows) wanted.set(flowKey(tableId(f.table), f.priority, f.match), f);
+  for (const f of desired.flows) wanted.set(desiredFlowKey(f), f);
   const present = new Map<string, FlowStats>();
-  for (const f of actual.flows) present.set(flowKey(f.tableId, f.priority, f.match), f);
+  for (const f of actual.flows) present.set(actualFlowKey(f), f);
 
   const deletes: SwitchMessage[] = [];
   for (const [key, f] of present) {
@@ -225,11 +262,13 @@ export function diff(desired: DesiredState, actual: ActualState): SwitchMessage[
   }
 
   const adds: SwitchMessage[] = [];
+  const target = (f: DesiredFlow) => ({ tableId: tableId(f.table), priority: f.priority, match: f.match, instructions: f.instructions, cookie: f.cookie });
   for (const [key, f] of wanted) {
     const have = present.get(key);
-    const target = { tableId: tableId(f.table), priority: f.priority, match: f.match, instructions: f.instructions, cookie: f.cookie };
-    if (!have || have.cookie !== f.cookie) adds.push(flowMod(OFPFC.ADD, target));
-    else if (canonicalInstructions(have.instructions) !== canonicalInstructions(f.instructions)) adds.push(flowMod(OFPFC.MODIFY_STRICT, target));
+    if (!have || have.cookie !== f.cookie) adds.push(flowMod(OFPFC.ADD, target(f)));
+    else if (have.instructions !== f.instructions && canonicalInstructions(have.instructions) !== canonicalInstructions(f.instructions)) {
+      adds.push(flowMod(OFPFC.MODIFY_STRICT, target(f)));
+    }
   }
 
   const wantedGroups = new Map(desired.groups.map((g) => [g.groupId, g]));

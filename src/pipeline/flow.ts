@@ -43,7 +43,7 @@ export class PipelineError extends Error {
 }
 
 /** OpenFlow 1.3 §5.9 execution order; Open vSwitch refuses instructions listed out of it. */
-const INSTRUCTION_ORDER: Record<Instruction["type"], number> = {
+export const INSTRUCTION_ORDER: Readonly<Record<Instruction["type"], number>> = {
   meter: 0,
   apply_actions: 1,
   clear_actions: 2,

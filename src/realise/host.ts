@@ -64,6 +64,10 @@ export interface OvsHostOptions {
   controllerMaxBackoffMs?: number;
   /** Controller inactivity_probe in OVSDB (ms); default OVS's own. */
   controllerProbeMs?: number;
+  /** PACKET_INs per second br-int may send the controller (OVS minimum 100); default 1000. */
+  controllerRateLimit?: number;
+  /** PACKET_INs allowed in a burst above the rate (OVS minimum 25); default 100. */
+  controllerBurstLimit?: number;
   logger?: Logger;
   onReport?: (report: PassReport) => void;
 }
@@ -355,6 +359,8 @@ export class OvsHostRealiser {
         ...(this.opts.datapathType ? { datapathType: this.opts.datapathType } : {}),
         ...(this.opts.controllerMaxBackoffMs !== undefined ? { maxBackoffMs: this.opts.controllerMaxBackoffMs } : {}),
         ...(this.opts.controllerProbeMs !== undefined ? { probeMs: this.opts.controllerProbeMs } : {}),
+        ...(this.opts.controllerRateLimit !== undefined ? { rateLimit: this.opts.controllerRateLimit } : {}),
+        ...(this.opts.controllerBurstLimit !== undefined ? { burstLimit: this.opts.controllerBurstLimit } : {}),
       }),
     );
     if (bridge.changed) changes++;
@@ -388,14 +394,23 @@ export class OvsHostRealiser {
 }
 
 /**
+ * PACKET_IN limits every br-int gets unless told otherwise. The pipeline sends the controller only
+ * DHCP (and nothing per unknown flow), so a legitimate host needs a few per second; 1000/s with a
+ * burst of 100 is far above that, and far below what a VM flooding DHCP discovers could push
+ * (tens of thousands per second): OVS drops the excess in the switch, not in the controller.
+ */
+export const DEFAULT_CONTROLLER_RATE_LIMIT = 1000;
+export const DEFAULT_CONTROLLER_BURST_LIMIT = 100;
+
+/**
  * br-int as vnet wants it: userspace or kernel datapath, fail_mode secure (flows stay when the
  * controller goes away, nothing is forwarded that vnet did not program), OpenFlow 1.3 only, the
- * host's stable datapath id, and one controller target.
+ * host's stable datapath id, and one controller target with a PACKET_IN rate limit.
  */
 export function integrationBridgeSpec(
   hostId: string,
   controllerTarget: string,
-  o: { datapathType?: DatapathType; maxBackoffMs?: number; probeMs?: number } = {},
+  o: { datapathType?: DatapathType; maxBackoffMs?: number; probeMs?: number; rateLimit?: number; burstLimit?: number } = {},
 ): BridgeSpec {
   return {
     name: INTEGRATION_BRIDGE,
@@ -407,6 +422,8 @@ export function integrationBridgeSpec(
       {
         target: controllerTarget,
         maxBackoffMs: o.maxBackoffMs ?? 1000,
+        rateLimit: o.rateLimit ?? DEFAULT_CONTROLLER_RATE_LIMIT,
+        burstLimit: o.burstLimit ?? DEFAULT_CONTROLLER_BURST_LIMIT,
         ...(o.probeMs !== undefined ? { inactivityProbeMs: o.probeMs } : {}),
       },
     ],

@@ -19,7 +19,7 @@ import type { DatapathType } from "../ovsdb/vswitch";
 import { TenantDhcpApp } from "../apps/tenant/dhcp";
 import { OvsHostRealiser, hostDatapathId, type HostStatus, type PassReport } from "./host";
 
-export { OvsHostRealiser, hostDatapathId, integrationBridgeSpec } from "./host";
+export { OvsHostRealiser, hostDatapathId, integrationBridgeSpec, DEFAULT_CONTROLLER_RATE_LIMIT, DEFAULT_CONTROLLER_BURST_LIMIT } from "./host";
 export type { HostStatus, OvsHostOptions, PassReport } from "./host";
 export * from "./wiring";
 export * from "./program";
@@ -76,6 +76,9 @@ export interface RealisationOptions {
   ovsdbFor?: (host: Host) => OvsdbClient | undefined;
   datapathType?: DatapathType;
   reconcileIntervalMs?: number;
+  /** PACKET_IN limits of every br-int (see OvsHostOptions; defaults 1000/s, burst 100). */
+  controllerRateLimit?: number;
+  controllerBurstLimit?: number;
   /** The kernel-bridge backend, for hosts whose backend is "bridge". */
   bridge?: Realiser;
   /** Run the DHCP app for overlay networks (default true). */
@@ -152,6 +155,8 @@ export function startRealisation(opts: RealisationOptions): Realisation {
       ...(ovsdb ? { ovsdb } : {}),
       ...(opts.datapathType ? { datapathType: opts.datapathType } : {}),
       ...(opts.reconcileIntervalMs !== undefined ? { reconcileIntervalMs: opts.reconcileIntervalMs } : {}),
+      ...(opts.controllerRateLimit !== undefined ? { controllerRateLimit: opts.controllerRateLimit } : {}),
+      ...(opts.controllerBurstLimit !== undefined ? { controllerBurstLimit: opts.controllerBurstLimit } : {}),
       logger: log.child({ host: id }),
       ...(opts.onReport ? { onReport: opts.onReport } : {}),
     });

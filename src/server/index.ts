@@ -102,7 +102,12 @@ export async function startVnet(opts: VnetOptions): Promise<Vnet> {
     const controller = new Controller({ logger: log.child({ part: "controller" }) });
     undo.push(() => controller.close());
     const listenHost = opts.controller?.host ?? "0.0.0.0";
-    const controllerAddress = await controller.listenTcp(opts.controller?.port ?? 6653, listenHost);
+    const listenPort = opts.controller?.port ?? 6653;
+    const controllerAddress = await controller.listenTcp(listenPort, listenHost).catch((err: unknown) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === "EADDRINUSE" ? "the port is in use (another vnet or OpenFlow controller?)" : code === "EADDRNOTAVAIL" ? "no interface of this machine has that address" : String((err as Error).message ?? err);
+      throw new Error(`the OpenFlow controller cannot listen on ${listenHost}:${listenPort}: ${why}`);
+    });
     const controllerTarget = opts.controller?.target ?? chooseControllerTarget(listenHost, controllerAddress.port);
 
     const drivers = createVmDrivers({ dataDir: opts.dataDir });

@@ -293,6 +293,175 @@ describe("API: VM lifecycle through a driver", () => {
   });
 });
 
+describe("API: NIC changes and reboots reach the driver", () => {
+  // A recording stand-in for the netns/libvirt drivers on hv1; hv2's driver has no syncNics/reboot.
+  const calls: string[] = [];
+  let failSync = 0;
+  const nicsOf = (s: VmSpec) => s.nics.map((n) => `${n.network.name}/${n.port.ip}`).join(",") || "none";
+  const basic: VmDriver = {
+    async create(s) {
+      calls.push(`create ${s.vm.name}`);
+      return {};
+    },
+    async start(s) {
+      calls.push(`start ${s.vm.name} ${nicsOf(s)}`);
+    },
+    async stop(s) {
+      calls.push(`stop ${s.vm.name}`);
+    },
+    async destroy(s) {
+      calls.push(`destroy ${s.vm.name}`);
+    },
+    async state() {
+      return "running";
+    },
+  };
+  const full: VmDriver = {
+    ...basic,
+    async syncNics(s) {
+      calls.push(`sync ${s.vm.name} ${nicsOf(s)}`);
+      if (failSync > 0) {
+        failSync--;
+        throw new Error("veth creation failed: File exists");
+      }
+    },
+    async reboot(s) {
+      calls.push(`reboot ${s.vm.name}`);
+    },
+  };
+  let f: Fixture;
+  let redNets: any[];
+  const nicIds = () => f.store.state().model.ports.map((p) => `${p.id}:${p.networkId}:${p.ip}`).sort();
+  beforeAll(async () => {
+    f = await startFixture({ drivers: (host) => (host.name === "hv1" ? full : basic) });
+    await seedTwoTenants(f);
+    await f.call("POST", "/api/networks", { name: "db", tenant: "red", subnet: "192.0.2.0/24" });
+    redNets = (await f.call("GET", "/api/networks?tenant=red")).body;
+    for (const vm of ["red1", "red2"]) expect((await f.call("POST", `/api/vms/${vm}/start`)).body.state).toBe("running");
+  });
+  afterAll(() => f.close());
+
+  it("a NIC added to a running VM is synced to the driver, then stored", async () => {
+    calls.length = 0;
+    const r = await f.call("POST", "/api/vms/red1/nics", { network: "db" });
+    expect(r.status).toBe(201);
+    expect(r.body.nics.map((n: any) => n.network)).toEqual(["web", "db"]);
+    expect(calls).toEqual(["sync red1 web/203.0.113.2,db/192.0.2.1"]);
+  });
+
+  it("a driver failure stores nothing, restores the previous NICs and answers 502 with the driver's message", async () => {
+    const before = nicIds();
+    calls.length = 0;
+    failSync = 1;
+    const r = await f.call("POST", "/api/vms/red1/nics", { network: "db" });
+    expect(r.status).toBe(502);
+    expect(r.body.error.code).toBe("driver_failed");
+    expect(r.body.error.message).toMatch(/changing the NICs of VM "red1" failed: veth creation failed: File exists; nothing was changed/);
+    expect(nicIds()).toEqual(before);
+    expect(calls).toEqual(["sync red1 web/203.0.113.2,db/192.0.2.1,db/192.0.2.2", "sync red1 web/203.0.113.2,db/192.0.2.1"]);
+    expect((await f.call("GET", "/api/vms/red1")).body).toMatchObject({ state: "running" });
+  });
+
+  it("when even the restore fails, the VM is marked error with both messages", async () => {
+    const before = nicIds();
+    failSync = 2;
+    const nic = (await f.call("GET", "/api/vms/red1")).body.nics[1];
+    const r = await f.call("DELETE", `/api/vms/red1/nics/${nic.id}`);
+    expect(r.status).toBe(502);
+    expect(nicIds()).toEqual(before);
+    const vm = (await f.call("GET", "/api/vms/red1")).body;
+    expect(vm.state).toBe("error");
+    expect(vm.lastError).toMatch(/restoring its previous NICs failed too/);
+    // Starting again clears the error (the driver brings the VM back to its stored NICs).
+    expect((await f.call("POST", "/api/vms/red1/start")).body).toMatchObject({ state: "running", lastError: null });
+  });
+
+  it("moves a running VM's NIC to another network: the IPAM gives it an address there, the driver is synced", async () => {
+    calls.length = 0;
+    const vm = (await f.call("GET", "/api/vms/red1")).body;
+    const web = vm.nics.find((n: any) => n.network === "web");
+    const r = await f.call("PATCH", `/api/vms/red1/nics/${web.mac.toUpperCase()}`, { network: "db" });
+    expect(r.status).toBe(200);
+    const moved = r.body.nics.find((n: any) => n.id === web.id);
+    expect(moved).toMatchObject({ network: "db", ip: "192.0.2.2", ipAssignment: "allocated", mac: web.mac });
+    expect(calls).toEqual(["sync red1 db/192.0.2.2,db/192.0.2.1"]);
+    // Back, with a fixed address: the model's rules apply (outside the subnet is refused, nothing changes).
+    const bad = await f.call("PATCH", `/api/vms/red1/nics/${web.id}`, { network: "web", ip: "192.0.2.9" });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details[0].path).toBe("ip");
+    const back = await f.call("PATCH", `/api/vms/red1/nics/${web.id}`, { network: redNets.find((n) => n.name === "web").id, ip: "203.0.113.77" });
+    expect(back.body.nics.find((n: any) => n.id === web.id)).toMatchObject({ network: "web", ip: "203.0.113.77", ipAssignment: "fixed" });
+    expect(calls).toHaveLength(2);
+  });
+
+  it("a tenant cannot move its NIC into another tenant's network (404, like a missing one)", async () => {
+    const red = f.tokenFor("red");
+    const nic = (await f.call("GET", "/api/vms/red1")).body.nics[0];
+    const blueNet = (await f.call("GET", "/api/networks?tenant=blue")).body[0].id;
+    const before = nicIds();
+    const r = await f.call("PATCH", `/api/vms/red1/nics/${nic.id}`, { network: blueNet }, red);
+    expect(r.status).toBe(404);
+    expect(nicIds()).toEqual(before);
+    expect((await f.call("PATCH", `/api/vms/red1/nics/${nic.id}`, {})).status).toBe(400);
+  });
+
+  it("a running VM whose driver cannot sync NICs refuses the change clearly; a stopped one just records it", async () => {
+    const before = nicIds();
+    const r = await f.call("POST", "/api/vms/red2/nics", { network: "db" });
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe("no_vm_driver");
+    expect(r.body.error.message).toMatch(/cannot change the NICs of a running VM; stop VM "red2" first/);
+    expect(nicIds()).toEqual(before);
+    await f.call("POST", "/api/vms/red2/stop");
+    calls.length = 0;
+    expect((await f.call("POST", "/api/vms/red2/nics", { network: "db" })).status).toBe(201);
+    expect(calls).toEqual([]);
+    expect((await f.call("POST", "/api/vms/red2/start")).status).toBe(200);
+    expect(calls).toEqual(["start red2 web/203.0.113.3,db/192.0.2.2"]);
+  });
+
+  it("reboots a running VM through the driver's reboot, or stop and start when it has none; refuses a stopped VM", async () => {
+    calls.length = 0;
+    expect((await f.call("POST", "/api/vms/red1/reboot")).body.state).toBe("running");
+    expect((await f.call("POST", "/api/vms/red2/reboot")).body.state).toBe("running");
+    expect(calls).toEqual(["reboot red1", "stop red2", "start red2 web/203.0.113.3,db/192.0.2.2"]);
+    await f.call("POST", "/api/vms/red1/stop");
+    const r = await f.call("POST", "/api/vms/red1/reboot");
+    expect(r.status).toBe(409);
+    expect(r.body.error.message).toMatch(/not running \(it is stopped\)/);
+  });
+});
+
+describe("API: network MTU and the default VNI", () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+    await seedTwoTenants(f);
+  });
+  afterAll(() => f.close());
+
+  it("creates and changes a network's MTU; the model's range rule refuses a bad one with the field", async () => {
+    const r = await f.call("POST", "/api/networks", { name: "vx", tenant: "red", subnet: "198.51.100.0/24", mtu: 1450 });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ mtu: 1450, segmentationId: 3 }); // VNIs 1 and 2 are the seed's
+    expect((await f.call("GET", `/api/networks/${r.body.id}`)).body.mtu).toBe(1450);
+    const bad = await f.call("PATCH", `/api/networks/${r.body.id}`, { mtu: 40 });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details[0]).toMatchObject({ path: "mtu", code: "out_of_range" });
+    expect((await f.call("GET", `/api/networks/${r.body.id}`)).body.mtu).toBe(1450);
+    expect((await f.call("PATCH", `/api/networks/${r.body.id}`, { mtu: null })).body.mtu).toBeNull();
+    expect((await f.call("POST", "/api/networks", { name: "frac", tenant: "red", subnet: "198.51.100.0/24", mtu: 1450.5 })).status).toBe(400);
+  });
+
+  it("gives a new overlay network the lowest free VNI, reusing a freed one", async () => {
+    const nets = (await f.call("GET", "/api/networks")).body;
+    const vx = nets.find((n: any) => n.name === "vx");
+    expect((await f.call("DELETE", `/api/networks/${vx.id}`)).status).toBe(204);
+    const again = await f.call("POST", "/api/networks", { name: "again", tenant: "blue", subnet: "198.51.100.0/24" });
+    expect(again.body.segmentationId).toBe(3);
+  });
+});
+
 describe("API: browser session", () => {
   let f: Fixture;
   beforeAll(async () => {
@@ -325,6 +494,50 @@ describe("API: browser session", () => {
     const r = await fetch(`${f.server.url}/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: "vnet_nope" }) });
     expect(r.status).toBe(401);
     expect(r.headers.get("set-cookie")).toBeNull();
+  });
+});
+
+describe("API: a deleted tenant's credentials", () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  });
+  afterAll(() => f.close());
+
+  it("deleting a tenant revokes its tokens, browser sessions and live connections at once", async () => {
+    expect((await f.call("POST", "/api/tenants", { name: "gone" })).status).toBe(201);
+    expect((await f.call("POST", "/api/tenants", { name: "stays" })).status).toBe(201);
+    const gone = f.tokenFor("gone");
+    const stays = f.tokenFor("stays");
+    const login = await fetch(`${f.server.url}/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: gone }) });
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const { io } = await import("socket.io-client");
+    const { SOCKET_PATH } = await import("../../src/api/socket");
+    const socket = io(f.server.url, { path: SOCKET_PATH, transports: ["websocket"], auth: { token: gone }, reconnection: false, forceNew: true });
+    await new Promise((resolve, reject) => (socket.once("snapshot", resolve), socket.once("connect_error", reject)));
+    const disconnected = new Promise<string>((resolve) => socket.once("disconnect", resolve));
+    try {
+      expect((await f.call("GET", "/api/networks", undefined, gone)).status).toBe(200);
+      // Refused while it still has a network: nothing is revoked.
+      const net = await f.call("POST", "/api/networks", { name: "n", subnet: "192.0.2.0/24" }, gone);
+      expect((await f.call("DELETE", "/api/tenants/gone")).body.error.code).toBe("in_use");
+      expect((await f.call("GET", "/api/tenants", undefined, gone)).status).toBe(200);
+      expect((await f.call("DELETE", `/api/networks/${net.body.id}`, undefined, gone)).status).toBe(204);
+      expect((await f.call("DELETE", "/api/tenants/gone")).status).toBe(204);
+
+      const r = await f.call("GET", "/api/networks", undefined, gone);
+      expect(r.status).toBe(401);
+      expect(r.body.error.code).toBe("unauthorized");
+      expect((await fetch(`${f.server.url}/api/session`, { headers: { cookie } })).status).toBe(401);
+      expect(await disconnected).toBe("io server disconnect");
+      expect(f.store.listTokens().map((t) => t.name).sort()).toEqual(["admin", "stays"]);
+      expect((await f.call("GET", "/api/tenants", undefined, stays)).body.map((t: any) => t.name)).toEqual(["stays"]);
+      // A new tenant of the same name is a new tenant: the old token does not come back to life.
+      await f.call("POST", "/api/tenants", { name: "gone" });
+      expect((await f.call("GET", "/api/tenants", undefined, gone)).status).toBe(401);
+    } finally {
+      socket.close();
+    }
   });
 });
 

@@ -2,15 +2,16 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { createServer, type Server, type Socket } from "node:net";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLab, attachEndpoint, addLinuxBridge, uniqueLabName, type Lab } from "../support/lab";
 import { labDown } from "../../src/lab/lab";
 import { readState, statePath, slotOwner } from "../../src/lab/state";
 import { overlaps } from "../../src/lab/plan";
 import { isAlive } from "../../src/lab/ovs";
+import { privateResolvConfs, resolvConfPath, writePrivateResolvConf } from "../../src/lab/netns";
 import { run, tryRun } from "../../src/lab/exec";
 import { ensureBridge, ensurePort, ensureTunnelPort, findBridge, waitForOfport } from "../../src/ovsdb/vswitch";
 
@@ -29,7 +30,8 @@ async function leftovers(name: string): Promise<string[]> {
   const procs = (await tryRun(["pgrep", "-f", `/run/vnet-lab/${name}/`])).stdout.split("\n").filter(Boolean)
     .filter((pid) => isAlive(Number(pid)));
   return [...ns.map((n) => `netns ${n}`), ...links.map((l) => `link ${l}`), ...procs.map((p) => `pid ${p}`),
-    ...(existsSync(`/run/vnet-lab/${name}`) ? [`dir /run/vnet-lab/${name}`] : [])];
+    ...(existsSync(`/run/vnet-lab/${name}`) ? [`dir /run/vnet-lab/${name}`] : []),
+    ...privateResolvConfs(`lb-${name}-`).map((n) => `resolv.conf of ${n}`)];
 }
 
 function vnet(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -187,6 +189,32 @@ describe("vnet lab", () => {
     expect((await ep.exec(["busybox", "ping", "-c", "1", "-W", "2", lab.plan.gateway])).stdout).toMatch(/1 packets received/);
   });
 
+  it("every lab namespace has its own resolv.conf: udhcpc's DEFAULT script leaves the root's /etc/resolv.conf untouched", async () => {
+    for (const n of [lab.plan.underlayNetns, lab.plan.lanNetns, ...lab.plan.hosts.map((h) => h.netns)]) {
+      expect(readFileSync(resolvConfPath(n), "utf8"), n).toMatch(/^# vnet lab/);
+    }
+    const c = await lab.client("h1");
+    await ensureBridge(c, { name: "br-ex", datapathType: "netdev", failMode: "standalone" });
+    await ensurePort(c, "br-ex", { name: "uplink" });
+    const ep = await attachEndpoint(lab, "h1", { name: "dns", mac: "02:00:00:00:0c:02", bridge: "br-ex" });
+    const own = resolvConfPath(ep.netns);
+    expect(readFileSync(own, "utf8")).toMatch(/^# vnet lab/);
+    const rootBefore = { bytes: readFileSync("/etc/resolv.conf"), stat: statSync("/etc/resolv.conf") };
+    // No -s: busybox runs /etc/udhcpc/default.script, which writes the lease's DNS settings
+    // (here: none) to /etc/resolv.conf.
+    const r = await ep.exec(["udhcpc", "-i", "eth0", "-n", "-q", "-t", "5", "-T", "1"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await ep.exec(["ip", "-o", "-4", "addr", "show", "eth0"])).stdout).toMatch(/inet 203\.0\.113\./);
+    // The script did write a resolv.conf: the namespace's own one.
+    expect(readFileSync(own, "utf8")).not.toMatch(/^# vnet lab/);
+    const rootAfter = statSync("/etc/resolv.conf");
+    expect(readFileSync("/etc/resolv.conf").equals(rootBefore.bytes)).toBe(true);
+    expect([rootAfter.ino, rootAfter.mtimeMs, rootAfter.size]).toEqual([rootBefore.stat.ino, rootBefore.stat.mtimeMs, rootBefore.stat.size]);
+    await ep.remove();
+    expect(existsSync(own)).toBe(false);
+    expect(existsSync(dirname(own))).toBe(false);
+  });
+
   it("vnet lab status --json shows namespaces, addresses, OVSDB targets and live process ids", async () => {
     const r = await vnet(["lab", "status", "--name", lab.name, "--json"]);
     expect(r.code, r.stderr).toBe(0);
@@ -243,7 +271,10 @@ describe("vnet lab", () => {
     expect(up.stdout).toContain(`lab ${name} (up)`);
     expect(readState(name)!.phase).toBe("up");
     rmSync(statePath(name));
+    // A crash between writing a namespace's resolv.conf and making the namespace leaves a stale one.
+    writePrivateResolvConf(`lb-${name}-h1-gone`);
     const before = await leftovers(name);
+    expect(before).toEqual(expect.arrayContaining([`resolv.conf of lb-${name}-h1`, `resolv.conf of lb-${name}-h1-gone`]));
     expect(before.filter((x) => x.startsWith("pid")).length).toBeGreaterThanOrEqual(3);
     const down = await vnet(["lab", "down", "--name", name]);
     expect(down.code, down.stderr).toBe(0);

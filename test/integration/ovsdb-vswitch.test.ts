@@ -50,6 +50,21 @@ describe("Open_vSwitch helpers", () => {
     const moved = await ensureBridge(client, { ...spec, controllers: [{ target: "tcp:127.0.0.1:6654" }] });
     expect(moved.changed).toBe(true);
     expect(await vsctl(ovs.dir, ["get-controller", "br-int"])).toBe("tcp:127.0.0.1:6654\n");
+    // PACKET_IN rate limits: set, idempotent, changed in place, bad values refused before sending.
+    const limited = { ...spec, controllers: [{ target: "tcp:127.0.0.1:6654", rateLimit: 1000, burstLimit: 100 }] };
+    expect((await ensureBridge(client, limited)).changed).toBe(true);
+    const ctrl = () => get(["Bridge", "br-int", "controller"]).then((c) => c.replace(/[[\]]/g, ""));
+    expect(await get(["Controller", await ctrl(), "controller_rate_limit"])).toBe("1000");
+    expect(await get(["Controller", await ctrl(), "controller_burst_limit"])).toBe("100");
+    expect((await ensureBridge(client, limited)).changed).toBe(false);
+    await ensureBridge(client, { ...spec, controllers: [{ target: "tcp:127.0.0.1:6654", rateLimit: 200 }] });
+    expect(await get(["Controller", await ctrl(), "controller_rate_limit"])).toBe("200");
+    expect(await get(["Controller", await ctrl(), "controller_burst_limit"])).toBe("[]");
+    await expect(ensureBridge(client, { ...spec, controllers: [{ target: "tcp:127.0.0.1:6654", rateLimit: 50 }] })).rejects.toThrow(
+      "bad controller rate limit 50: an integer of at least 100",
+    );
+    await expect(ensureBridge(client, { ...spec, controllers: [{ target: "tcp:127.0.0.1:6654", rateLimit: 100, burstLimit: 10 }] })).rejects.toThrow(/burst limit 10/);
+    expect(await get(["Controller", await ctrl(), "controller_rate_limit"])).toBe("200");
     expect(events).toEqual(expect.arrayContaining([{ type: "bridge-added", bridge: "br-int" }, { type: "ofport-assigned", iface: "br-int", ofport: 65534 }]));
   });
 
@@ -108,6 +123,32 @@ describe("Open_vSwitch helpers", () => {
     expect(await get(["Interface", "lbsys0", "external_ids"])).toBe('{attached-mac="02:00:00:00:00:0a", iface-id=port-b}');
     await expect(ensurePort(client, "br-nope", { name: "x0" })).rejects.toThrow("no bridge br-nope");
     await expect(ensurePort(client, "br-int", { name: "bad name!" })).rejects.toThrow(/bad port name/);
+  });
+
+  it("20 concurrent ensurePort calls on one bridge all succeed; a concurrent add of the same name converges", async () => {
+    await ensureBridge(client, { name: "br-many", datapathType: "netdev" });
+    const names = Array.from({ length: 20 }, (_, i) => `many${i}`);
+    const results = await Promise.all(names.map((name) => ensurePort(client, "br-many", { name, type: "internal" })));
+    expect(results.every((r) => r.changed && r.commit?.status === "success")).toBe(true);
+    expect((await vsctl(ovs.dir, ["list-ports", "br-many"])).split("\n").filter(Boolean).sort()).toEqual([...names].sort());
+    // A second client adding ports at the same moment does not defeat the first either.
+    const other = await connectVswitch(ovs.unixTarget);
+    try {
+      const both = await Promise.all([
+        ...["x0", "x1", "x2", "x3", "x4"].map((n) => ensurePort(client, "br-many", { name: `many${n}`, type: "internal" })),
+        ...["y0", "y1", "y2", "y3", "y4"].map((n) => ensurePort(other, "br-many", { name: `many${n}`, type: "internal" })),
+        // The same name from both clients: one inserts, the other finds it and changes nothing else.
+        ensurePort(client, "br-many", { name: "manysame", type: "internal", interfaceExternalIds: { a: "1" } }),
+        ensurePort(other, "br-many", { name: "manysame", type: "internal", interfaceExternalIds: { b: "2" } }),
+      ]);
+      expect(both.every((r) => r.commit?.status === "success")).toBe(true);
+    } finally {
+      other.close();
+    }
+    expect((await vsctl(ovs.dir, ["list-ports", "br-many"])).split("\n").filter(Boolean)).toHaveLength(31);
+    expect(await get(["Interface", "manysame", "external_ids"])).toBe("{a=\"1\", b=\"2\"}");
+    expect(await vsctl(ovs.dir, ["--columns=name", "--bare", "find", "Port", "name=manysame"])).toBe("manysame\n");
+    expect(await deleteBridge(client, "br-many")).toBe(true);
   });
 
   it("removes ports and bridges, and OVS garbage-collects their rows", async () => {

@@ -7,8 +7,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLab, type Lab } from "../support/lab";
+import { specFromModel, standaloneBrInt, waitFor } from "../support/vm-lab";
 import { startFixture, type Fixture } from "../e2e/fixtures";
-import { ensureBridge, ensurePort, findInterface } from "../../src/ovsdb/vswitch";
+import { findInterface } from "../../src/ovsdb/vswitch";
 import { mapToRecord } from "../../src/ovsdb/datum";
 import { createVmDrivers, type VmDrivers } from "../../src/vm";
 import { nicHostIfName } from "../../src/vm/names";
@@ -27,11 +28,7 @@ async function must(method: string, path: string, body?: unknown) {
 
 beforeAll(async () => {
   lab = await startLab({ hosts: 2 });
-  for (const h of lab.plan.hosts) {
-    const client = await lab.client(h.name);
-    await ensureBridge(client, { name: "br-int", datapathType: "netdev", failMode: "standalone" });
-    await ensurePort(client, "br-int", { name: h.uplinkIface });
-  }
+  await standaloneBrInt(lab);
   vms = createVmDrivers({ dataDir });
   f = await startFixture({ drivers: vms.resolve });
   await must("POST", "/api/tenants", { name: "red" });

@@ -9,9 +9,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLab, type Lab } from "../support/lab";
+import { labHost, standaloneBrInt, waitFor } from "../support/vm-lab";
 import { tryRun } from "../../src/lab/exec";
 import { killPid } from "../../src/lab/ovs";
-import { ensureBridge, ensurePort, findInterface } from "../../src/ovsdb/vswitch";
+import { findInterface } from "../../src/ovsdb/vswitch";
 import { mapToRecord } from "../../src/ovsdb/datum";
 import { LibvirtDriver } from "../../src/vm/libvirt/driver";
 import { ensureLibvirtd } from "../../src/vm/libvirt/virsh";
@@ -28,30 +29,18 @@ const dataDir = mkdtempSync(join(tmpdir(), "vm-libvirt-"));
 const tag = `${process.pid}`;
 const flat: Network = { id: "lan", tenantId: "t1", name: "lan", kind: "provider", segmentationId: null, subnet: "203.0.113.0/24", gateway: null, dhcpRange: null, dns: [] };
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 beforeAll(async () => {
   for (const tool of ["virsh", "libvirtd", "qemu-system-x86_64"]) if ((await tryRun(["which", tool])).code !== 0) missing.push(tool);
   if (missing.length) return;
   started = await ensureLibvirtd();
   lab = await startLab({ hosts: 1 });
   const h = lab.plan.hosts[0]!;
-  const client = await lab.client(h.name);
   // No controller here: br-int forwards NORMAL and carries the uplink to the site LAN's dnsmasq.
-  await ensureBridge(client, { name: "br-int", datapathType: "netdev", failMode: "standalone" });
-  await ensurePort(client, "br-int", { name: h.uplinkIface });
+  await standaloneBrInt(lab);
   driver = new LibvirtDriver({ dataDir, log: (l) => console.log(l) });
   s = {
     vm: { id: `vm-id-${tag}`, name: `g${tag}`, tenantId: "t1", hostId: "h1", driver: "libvirt", state: "defined" },
-    host: { id: "h1", name: "h1", managementAddress: h.mgmtAddress, ovsdbTarget: h.ovsdbTarget, backend: "ovs", tunnelIp: null },
+    host: labHost(h, "ovs", { tunnelIp: null }),
     nics: [{ port: { id: `p-${tag}`, networkId: flat.id, hostId: "h1", mac: "02:00:5e:20:00:01", ip: null, ipAssignment: "external", ifaceId: `iface-${tag}`, vmId: `vm-id-${tag}` }, network: flat }],
   };
 }, 600_000);
@@ -84,7 +73,7 @@ describe("libvirt VM driver (slow stage: a real QEMU guest)", () => {
     const client = await lab!.client("h1");
     const tap = nicHostIfName(s.nics[0]!.port.id);
     expect(mapToRecord(findInterface(client.replica, tap)?.external_ids)).toMatchObject({ "iface-id": s.nics[0]!.port.ifaceId, "attached-mac": "02:00:5e:20:00:01", "vm-id": s.vm.id });
-    const lease = await waitFor("the guest's lease on its console", () => driver!.leases(s).eth0, 90_000);
+    const lease = await waitFor("the guest's lease on its console", () => driver!.leases(s).eth0, 90_000, 200);
     console.log(`vm-libvirt: ${s.vm.name} leased ${lease} ${(performance.now() - t0).toFixed(0)} ms after start`);
     expect(lease).toMatch(/^203\.0\.113\.\d+\/27$/);
     expect(lab!.leases().map((l) => l.mac)).toContain("02:00:5e:20:00:01");

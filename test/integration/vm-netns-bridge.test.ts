@@ -4,6 +4,7 @@
 // from vnet's DHCP and ping each other; a stopped VM's interface leaves the bridge.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLab, type Lab } from "../support/lab";
+import { labHost, specFromModel, waitFor } from "../support/vm-lab";
 import { tryRun } from "../../src/lab/exec";
 import { KernelRealiser } from "../../src/kernel/realiser";
 import { applyChanges, EMPTY_MODEL, type ModelChange, type NetworkModel } from "../../src/model";
@@ -18,12 +19,7 @@ const driver = new NetnsDriver();
 const tag = `${process.pid}`;
 
 function specOf(vmName: string, hostId: string): VmSpec {
-  const vmId = `vm-${vmName}`;
-  return {
-    vm: { id: vmId, name: `${vmName}${tag}`, tenantId: "t1", hostId, driver: "netns", state: "defined" },
-    host: model.hosts.find((h) => h.id === hostId)!,
-    nics: model.ports.filter((p) => p.vmId === vmId).map((port) => ({ port, network: model.networks.find((n) => n.id === port.networkId)! })),
-  };
+  return specFromModel(model, { id: `vm-${vmName}`, name: `${vmName}${tag}`, tenantId: "t1", hostId, driver: "netns", state: "defined" });
 }
 
 async function masterOf(netns: string, ifname: string): Promise<string | null> {
@@ -31,24 +27,11 @@ async function masterOf(netns: string, ifname: string): Promise<string | null> {
   return r.code === 0 ? ((JSON.parse(r.stdout) as { master?: string }[])[0]?.master ?? null) : null;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 beforeAll(async () => {
   lab = await startLab({ hosts: 2 });
   const changes: ModelChange[] = [
     { op: "add_tenant", tenant: { id: "t1", name: "t1" } },
-    ...lab.plan.hosts.map((h): ModelChange => ({
-      op: "add_host",
-      host: { id: h.name, name: h.name, managementAddress: h.mgmtAddress, ovsdbTarget: h.ovsdbTarget, backend: "bridge", tunnelIp: h.underlayAddress },
-    })),
+    ...lab.plan.hosts.map((h): ModelChange => ({ op: "add_host", host: labHost(h, "bridge") })),
     {
       op: "add_network",
       network: { id: "blue", tenantId: "t1", name: "blue", kind: "overlay", segmentationId: 4100 + (process.pid % 1000), subnet: "192.0.2.0/24", gateway: null, dhcpRange: null, dns: [] },

@@ -5,6 +5,7 @@
 // flow that carried its MAC.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLab, type Lab } from "../support/lab";
+import { labHost, specFromModel, waitFor } from "../support/vm-lab";
 import { run } from "../../src/lab/exec";
 import { ovsEnv } from "../../src/lab/ovs";
 import { Controller } from "../../src/controller/controller";
@@ -25,23 +26,12 @@ const driver = new NetnsDriver();
 const tag = `${process.pid}`;
 
 function specOf(vmId: string): VmSpec {
-  const port = model.ports.find((p) => p.vmId === vmId)!;
-  return {
-    vm: { id: vmId, name: `${vmId}${tag}`, tenantId: "A", hostId: port.hostId, driver: "netns", state: "defined" },
-    host: model.hosts.find((h) => h.id === port.hostId)!,
-    nics: [{ port, network: model.networks.find((n) => n.id === port.networkId)! }],
-  };
+  const hostId = model.ports.find((p) => p.vmId === vmId)!.hostId;
+  return specFromModel(model, { id: vmId, name: `${vmId}${tag}`, tenantId: "A", hostId, driver: "netns", state: "defined" });
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls fast: flows come and go within tens of milliseconds. */
+const until = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>) => waitFor(what, probe, 20_000, 50);
 
 /** Flows on a host's br-int that mention a MAC (as a match or a rewrite). */
 async function flowsWithMac(host: string, mac: string): Promise<string[]> {
@@ -53,10 +43,7 @@ beforeAll(async () => {
   lab = await startLab({ hosts: 2 });
   const changes: ModelChange[] = [
     { op: "add_tenant", tenant: { id: "A", name: "alpha" } },
-    ...lab.plan.hosts.map((h): ModelChange => ({
-      op: "add_host",
-      host: { id: h.name, name: h.name, managementAddress: h.mgmtAddress, ovsdbTarget: h.ovsdbTarget, backend: "ovs", tunnelIp: h.underlayAddress, uplink: h.uplinkIface },
-    })),
+    ...lab.plan.hosts.map((h): ModelChange => ({ op: "add_host", host: labHost(h, "ovs", { uplink: h.uplinkIface }) })),
     { op: "add_network", network: { id: "net-a", tenantId: "A", name: "na", kind: "overlay", segmentationId: 100, subnet: "192.0.2.0/24", gateway: null, dhcpRange: null, dns: [] } },
     { op: "add_port", port: { id: `pa-${tag}`, networkId: "net-a", hostId: "h1", mac: "02:00:5e:50:00:01", ip: "192.0.2.11" } },
     { op: "add_port", port: { id: `pb-${tag}`, networkId: "net-a", hostId: "h2", mac: "02:00:5e:50:00:02", ip: "192.0.2.12" } },

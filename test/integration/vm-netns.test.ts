@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { startLab, type Lab } from "../support/lab";
+import { labHost, standaloneBrInt, waitFor } from "../support/vm-lab";
 import { run, tryRun } from "../../src/lab/exec";
-import { ensureBridge, ensurePort, findInterface } from "../../src/ovsdb/vswitch";
+import { findInterface } from "../../src/ovsdb/vswitch";
 import { mapToRecord, optionalAtom } from "../../src/ovsdb/datum";
 import { NetnsDriver } from "../../src/vm/netns/driver";
 import { nicHostIfName } from "../../src/vm/names";
@@ -43,24 +44,10 @@ async function ifaceRow(host: string, name: string) {
   return findInterface(client.replica, name);
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 beforeAll(async () => {
   lab = await startLab({ hosts: 2 });
-  for (const h of lab.plan.hosts) {
-    hosts[h.name] = { id: h.name, name: h.name, managementAddress: h.mgmtAddress, ovsdbTarget: h.ovsdbTarget, backend: "ovs", tunnelIp: h.underlayAddress };
-    const client = await lab.client(h.name);
-    await ensureBridge(client, { name: "br-int", datapathType: "netdev", failMode: "standalone" });
-    await ensurePort(client, "br-int", { name: h.uplinkIface });
-  }
+  for (const h of lab.plan.hosts) hosts[h.name] = labHost(h, "ovs");
+  await standaloneBrInt(lab);
   a = spec("a", "h1", [port("pa", "h1", "02:00:5e:00:01:01", "vm-id-a")]);
   b = spec("b", "h2", [port("pb", "h2", "02:00:5e:00:01:02", "vm-id-b")]);
 }, 30_000);

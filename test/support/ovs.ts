@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { randomBytes } from "node:crypto";
 import { startOvsdbServer, startVswitchd, stopOvs, ovsPaths, killPidfile, isAlive, readPid } from "../../src/lab/ovs";
 import { run, tryRun } from "../../src/lab/exec";
+import { writePrivateResolvConf, removePrivateResolvConf } from "../../src/lab/netns";
 
 export interface PrivateOvs {
   dir: string;
@@ -54,12 +55,14 @@ export async function startPrivateOvs(o: PrivateOvsOptions = {}): Promise<Privat
       const pids = await tryRun(["ip", "netns", "pids", netns]);
       for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) await tryRun(["kill", "-9", pid]);
       await tryRun(["ip", "netns", "del", netns]);
+      removePrivateResolvConf(netns);
     }
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     await startDb();
     if (netns) {
+      writePrivateResolvConf(netns);
       await run(["ip", "netns", "add", netns]);
       await run(["ip", "-n", netns, "link", "set", "lo", "up"]);
       await startVswitchd({ dir, netns });

@@ -1,10 +1,10 @@
 // REST calls from the dashboard: same-origin, session cookie, and the session's CSRF token on
-// every unsafe request. Errors keep the API's code, message and per-field details.
-export interface FieldError {
-  path: string;
-  code: string;
-  message: string;
-}
+// every unsafe request. Errors keep the API's code, message and per-field details. The shapes are
+// the server's (src/api/wire-types.ts), imported as types only.
+import type { ErrorBody, ErrorDetail, SessionInfo } from "../../src/api/wire-types";
+
+export type FieldError = ErrorDetail;
+export type { SessionInfo };
 
 export class ApiError extends Error {
   constructor(
@@ -34,17 +34,9 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
     throw new ApiError(0, "network", "the server cannot be reached", []);
   }
   if (res.status === 204) return undefined as T;
-  const data = (await res.json().catch(() => null)) as { error?: { code: string; message: string; details?: FieldError[] } } | null;
+  const data = (await res.json().catch(() => null)) as Partial<ErrorBody> | null;
   if (!res.ok) {
     throw new ApiError(res.status, data?.error?.code ?? "error", data?.error?.message ?? res.statusText, data?.error?.details ?? []);
   }
   return data as T;
-}
-
-export interface SessionInfo {
-  role: "admin" | "tenant";
-  tenantId: string | null;
-  tenant: string | null;
-  tokenName: string;
-  csrf?: string;
 }

@@ -2,22 +2,13 @@
 // tenant, VM and table, and the "why" trace between two VMs.
 import { flowText } from "../../src/live/text";
 import type { FlowLive } from "../../src/live/types";
+import type { TraceResult } from "../../src/api/wire-types";
 import { api, ApiError } from "./api";
 import { tenantColor } from "./colors";
 import { bitRate, clear, h, si } from "./dom";
 import type { LiveClient } from "./live";
 
 const MAX_ROWS = 1000;
-
-interface TraceStep {
-  host: string;
-  table: string;
-  tableId: number;
-  priority: number;
-  match: string;
-  actions: string;
-  owner?: string;
-}
 
 export function mountFlows(root: HTMLElement, live: LiveClient, params: URLSearchParams): () => void {
   const swSel = h("select", { id: "flows-switch", "aria-label": "switch" });
@@ -56,7 +47,7 @@ export function mountFlows(root: HTMLElement, live: LiveClient, params: URLSearc
     ev.preventDefault();
     clear(whyOut);
     whyOut.append(h("span", { class: "muted" }, "tracing…"));
-    api<{ steps: TraceStep[]; verdict: string; delivered: boolean }>("POST", "/api/trace", { from: fromSel.value, to: toSel.value, protocol: protoSel.value }).then(
+    api<TraceResult>("POST", "/api/trace", { from: fromSel.value, to: toSel.value, protocol: protoSel.value }).then(
       (r) => {
         clear(whyOut);
         whyOut.append(

@@ -1,20 +1,13 @@
 import type { Static } from "@sinclair/typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import type { Network as ModelNetwork, NetworkKind, NetworkModel } from "../../model/types";
+import { nextFreeVni } from "../../model/ipam";
+import type { Network as ModelNetwork, NetworkKind } from "../../model/types";
 import { newId } from "../../inventory/secrets";
 import { requirePrincipal, type Principal } from "../auth";
 import { ApiError, fromValidation } from "../errors";
 import { Network, NetworkCreate, NetworkListQuery, NetworkUpdate, RefParams, errorResponses } from "../schemas";
 import { findNetwork, findTenant, networkView, visibleTenantId } from "../views";
-
-/** The lowest VNI no overlay network uses: a default so that most callers need not pick one. */
-export function nextFreeVni(model: NetworkModel): number {
-  const used = new Set(model.networks.filter((n) => n.kind === "overlay").map((n) => n.segmentationId));
-  let vni = 1;
-  while (used.has(vni)) vni++;
-  return vni;
-}
 
 /** The tenant a write applies to: a tenant token's own (naming another is a 404), or the admin's pick. */
 export function tenantForWrite(app: FastifyInstance, p: Principal, ref: string | undefined): string {
@@ -55,12 +48,14 @@ export async function networkRoutes(app: FastifyInstance): Promise<void> {
         tenantId,
         name: b.name,
         kind,
+        // No free VNI left: null, which the model's rules refuse with a message naming the field.
         segmentationId: b.segmentationId !== undefined ? b.segmentationId : kind === "overlay" ? nextFreeVni(state.model) : null,
         subnet: b.subnet,
         gateway: b.gateway ?? null,
         dhcpRange: b.dhcpRange ?? null,
         dns: b.dns ?? [],
         ...(b.leaseSeconds !== undefined ? { leaseSeconds: b.leaseSeconds } : {}),
+        ...(b.mtu !== undefined ? { mtu: b.mtu } : {}),
       };
       const r = app.store.commit([{ op: "add_network", network }]);
       if (!r.ok) throw fromValidation(r.errors);
@@ -79,7 +74,7 @@ export async function networkRoutes(app: FastifyInstance): Promise<void> {
 
   app.patch<{ Params: Static<typeof RefParams>; Body: Static<typeof NetworkUpdate> }>(
     "/api/networks/:ref",
-    { schema: { tags, summary: "Change a network (name, segment, subnet, gateway, DHCP range, DNS, lease)", params: RefParams, body: NetworkUpdate, response: { 200: Network, ...errorResponses } } },
+    { schema: { tags, summary: "Change a network (name, segment, subnet, gateway, DHCP range, DNS, lease, MTU)", params: RefParams, body: NetworkUpdate, response: { 200: Network, ...errorResponses } } },
     async (request) => {
       const current = findNetwork(app.store.state(), requirePrincipal(request), request.params.ref);
       const network: ModelNetwork = { ...current, ...request.body } as ModelNetwork;

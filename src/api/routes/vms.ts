@@ -3,11 +3,12 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { randomBytes } from "node:crypto";
 import type { InventoryChange, InventoryState, Vm as VmRecord, VmDriverKind } from "../../inventory/types";
+import type { Port } from "../../model/types";
 import { newId } from "../../inventory/secrets";
-import { removeVmChanges } from "../../inventory/state";
+import { applyInventoryChanges, removeVmChanges } from "../../inventory/state";
 import { requirePrincipal, type Principal } from "../auth";
 import { ApiError, fromValidation } from "../errors";
-import { ForceQuery, NicCreate, NicParams, RefParams, Vm, VmCreate, errorResponses, type NicCreateBody } from "../schemas";
+import { ForceQuery, NicCreate, NicParams, NicUpdate, RefParams, Vm, VmCreate, errorResponses, type NicCreateBody, type NicUpdateBody } from "../schemas";
 import type { VmDriver, VmSpec } from "../vm-driver";
 import { findHost, findNetwork, findVm, visibleTenantId, vmView } from "../views";
 import { tenantForWrite } from "./networks";
@@ -55,7 +56,7 @@ export async function vmRoutes(app: FastifyInstance): Promise<void> {
     const driver = driverFor(state, vm);
     if (!driver) {
       const host = state.model.hosts.find((h) => h.id === vm.hostId)?.name ?? vm.hostId;
-      throw new ApiError(409, "no_vm_driver", `no "${vm.driver}" VM driver is configured for host "${host}", so VM "${vm.name}" cannot be started or stopped from here`);
+      throw new ApiError(409, "no_vm_driver", `no "${vm.driver}" VM driver is configured for host "${host}", so VM "${vm.name}" cannot be started, stopped or changed from here`);
     }
     return driver;
   };
@@ -74,20 +75,68 @@ export async function vmRoutes(app: FastifyInstance): Promise<void> {
   // race it on the host. The later request is refused rather than queued.
   const busy = new Map<string, string>();
 
-  const runDriver = async (vm: VmRecord, what: string, op: () => Promise<unknown>) => {
+  const exclusive = async <T>(vm: VmRecord, what: string, op: () => Promise<T>): Promise<T> => {
     const current = busy.get(vm.id);
     if (current) throw new ApiError(409, "conflict", `VM "${vm.name}" is busy (${current} in progress); try again when it is done`);
     busy.set(vm.id, what);
     try {
       return await op();
-    } catch (err) {
-      const message = `${what} VM "${vm.name}" failed: ${err instanceof Error ? err.message : String(err)}`;
-      record(vm.id, { state: "error", lastError: message });
-      throw new ApiError(502, "driver_failed", message);
     } finally {
       busy.delete(vm.id);
     }
   };
+
+  /** A driver operation; its failure puts the VM in "error" with the driver's message. */
+  const runDriver = (vm: VmRecord, what: string, op: () => Promise<unknown>) =>
+    exclusive(vm, what, async () => {
+      try {
+        return await op();
+      } catch (err) {
+        const message = `${what} VM "${vm.name}" failed: ${errorText(err)}`;
+        record(vm.id, { state: "error", lastError: message });
+        throw new ApiError(502, "driver_failed", message);
+      }
+    });
+
+  /**
+   * Changes a VM's NICs (add, remove, move). The change is checked first against the model's and
+   * the inventory's rules, purely; a running VM's driver then brings its NICs in line, and only
+   * when it succeeded is the change stored. A driver failure stores nothing: the driver is asked
+   * to restore the NICs it had (the VM goes to "error" only if even that fails) and the answer is
+   * 502 driver_failed. A stopped VM gets its NICs at its next start.
+   */
+  const changeNics = (vm: VmRecord, changes: readonly InventoryChange[]) =>
+    exclusive(vm, "changing NICs", async () => {
+      const before = app.store.state();
+      const current = before.vms.find((v) => v.id === vm.id) ?? vm;
+      const next = applyInventoryChanges(before, changes);
+      if (!next.ok) throw fromValidation(next.errors);
+      const driver = current.state === "running" ? requireDriver(before, current) : undefined;
+      if (driver) {
+        if (!driver.syncNics) {
+          throw new ApiError(409, "no_vm_driver", `the "${current.driver}" driver cannot change the NICs of a running VM; stop VM "${current.name}" first`);
+        }
+        try {
+          await driver.syncNics(specOf(next.value, current));
+        } catch (err) {
+          let message = `changing the NICs of VM "${current.name}" failed: ${errorText(err)}; nothing was changed`;
+          try {
+            await driver.syncNics(specOf(before, current));
+          } catch (restoreErr) {
+            message += `, but restoring its previous NICs failed too: ${errorText(restoreErr)}`;
+            record(current.id, { state: "error", lastError: message });
+          }
+          throw new ApiError(502, "driver_failed", message);
+        }
+      }
+      const r = app.store.commit(changes);
+      if (!r.ok) {
+        // The inventory changed meanwhile so that the change no longer fits: undo it on the host.
+        if (driver?.syncNics) await driver.syncNics(specOf(app.store.state(), current)).catch(() => undefined);
+        throw fromValidation(r.errors);
+      }
+      return r.value;
+    });
 
   app.get(
     "/api/vms",
@@ -119,7 +168,7 @@ export async function vmRoutes(app: FastifyInstance): Promise<void> {
         } catch (err) {
           // A rejected request changes nothing: forget the records we just wrote.
           app.store.commit(removeVmChanges(app.store.state(), vm.id));
-          throw new ApiError(502, "driver_failed", `creating VM "${vm.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
+          throw new ApiError(502, "driver_failed", `creating VM "${vm.name}" failed: ${errorText(err)}`);
         }
       }
       return reply.status(201).send(vmView(r.value, vm));
@@ -152,6 +201,20 @@ export async function vmRoutes(app: FastifyInstance): Promise<void> {
     );
   }
 
+  app.post<{ Params: Static<typeof RefParams> }>(
+    "/api/vms/:ref/reboot",
+    { schema: { tags, summary: "Reboot a running VM through its host's driver", params: RefParams, response: { 200: Vm, ...errorResponses } } },
+    async (request) => {
+      const state = app.store.state();
+      const vm = findVm(state, requirePrincipal(request), request.params.ref);
+      if (vm.state !== "running") throw new ApiError(409, "conflict", `VM "${vm.name}" is not running (it is ${vm.state}); start it instead`);
+      const driver = requireDriver(state, vm);
+      const spec = specOf(state, vm);
+      await runDriver(vm, "rebooting", () => (driver.reboot ? driver.reboot(spec) : driver.stop(spec).then(() => driver.start(spec))));
+      return record(vm.id, { state: "running", lastError: null });
+    },
+  );
+
   app.delete<{ Params: Static<typeof RefParams>; Querystring: Static<typeof ForceQuery> }>(
     "/api/vms/:ref",
     {
@@ -179,28 +242,63 @@ export async function vmRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof RefParams>; Body: NicCreateBody }>(
     "/api/vms/:ref/nics",
-    { schema: { tags, summary: "Add a NIC to a VM", params: RefParams, body: NicCreate, response: { 201: Vm, ...errorResponses } } },
+    { schema: { tags, summary: "Add a NIC to a VM (a running VM gets it at once)", params: RefParams, body: NicCreate, response: { 201: Vm, ...errorResponses } } },
     async (request, reply) => {
       const p = requirePrincipal(request);
       const state = app.store.state();
       const vm = findVm(state, p, request.params.ref);
-      const r = app.store.commit(nicChanges(state, p, vm, [request.body]));
-      if (!r.ok) throw fromValidation(r.errors);
-      return reply.status(201).send(vmView(r.value, vm));
+      const after = await changeNics(vm, nicChanges(state, p, vm, [request.body]));
+      return reply.status(201).send(vmView(after, vm));
+    },
+  );
+
+  app.patch<{ Params: Static<typeof NicParams>; Body: NicUpdateBody }>(
+    "/api/vms/:ref/nics/:nic",
+    {
+      schema: {
+        tags,
+        summary: "Move a NIC to another network of the VM's tenant, or change its MAC or address",
+        params: NicParams,
+        body: NicUpdate,
+        response: { 200: Vm, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const p = requirePrincipal(request);
+      const state = app.store.state();
+      const vm = findVm(state, p, request.params.ref);
+      const nic = findNic(state, vm, request.params.nic);
+      const b = request.body;
+      const networkId = b.network !== undefined ? findNetwork(state, p, b.network, vm.tenantId).id : nic.networkId;
+      // The model's update_port: an omitted address is kept in the same network, allocated in a new one.
+      const change: InventoryChange = {
+        op: "update_port",
+        port: { id: nic.id, networkId, hostId: nic.hostId, mac: b.mac ?? nic.mac, ifaceId: nic.ifaceId, vmId: vm.id, ...(b.ip ? { ip: b.ip } : {}) },
+      };
+      return vmView(await changeNics(vm, [change]), vm);
     },
   );
 
   app.delete<{ Params: Static<typeof NicParams> }>(
     "/api/vms/:ref/nics/:nic",
-    { schema: { tags, summary: "Remove a NIC from a VM", params: NicParams, response: { 200: Vm, ...errorResponses } } },
+    { schema: { tags, summary: "Remove a NIC from a VM (a running VM loses it at once)", params: NicParams, response: { 200: Vm, ...errorResponses } } },
     async (request) => {
       const state = app.store.state();
       const vm = findVm(state, requirePrincipal(request), request.params.ref);
-      const nic = state.model.ports.find((x) => x.vmId === vm.id && (x.id === request.params.nic || x.mac === request.params.nic));
-      if (!nic) throw new ApiError(404, "not_found", `VM "${vm.name}" has no NIC "${request.params.nic}"`);
-      const r = app.store.commit([{ op: "remove_port", id: nic.id }]);
-      if (!r.ok) throw fromValidation(r.errors);
-      return vmView(r.value, vm);
+      const nic = findNic(state, vm, request.params.nic);
+      return vmView(await changeNics(vm, [{ op: "remove_port", id: nic.id }]), vm);
     },
   );
+}
+
+/** A VM's NIC by port id or MAC. */
+function findNic(state: InventoryState, vm: VmRecord, ref: string): Port {
+  const mac = ref.toLowerCase();
+  const nic = state.model.ports.find((x) => x.vmId === vm.id && (x.id === ref || x.mac === mac));
+  if (!nic) throw new ApiError(404, "not_found", `VM "${vm.name}" has no NIC "${ref}"`);
+  return nic;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

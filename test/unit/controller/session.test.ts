@@ -514,3 +514,12 @@ describe("closing", () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
+
+describe("configuration", () => {
+  it("refuses options that cannot work, naming them", () => {
+    expect(() => new Controller({ echoIntervalMs: -1 })).toThrow("controller: echoIntervalMs must be a positive number, got -1");
+    expect(() => new Controller({ echoIntervalMs: 5000, deadAfterMs: 4000 })).toThrow("deadAfterMs (4000) must be longer than echoIntervalMs (5000)");
+    expect(() => new Controller({ missSendLen: 70000 })).toThrow("missSendLen must be a whole number up to 65535");
+    expect(() => new Controller({ requestTimeoutMs: Number.NaN })).toThrow("requestTimeoutMs must be a positive number");
+  });
+});

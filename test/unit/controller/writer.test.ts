@@ -47,10 +47,12 @@ describe("BatchedWriter", () => {
     await tick();
     expect(sink.writes).toHaveLength(1);
     expect(writer.backlog).toBe(16);
+    expect(writer.waitingForDrain).toBe(true);
     sink.drain();
     expect(sink.writes).toHaveLength(2);
     expect([...sink.writes[1]!]).toEqual([2, 2, 2, 3, 3, 3]);
     expect(drained).toBe(1);
+    expect(writer.waitingForDrain).toBe(true); // 6 bytes are over the sink's room of 4 too: another drain is owed
   });
 
   it("reports an overflow once past the limit and accepts nothing more", async () => {

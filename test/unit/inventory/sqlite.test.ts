@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Host, Network, Tenant } from "../../../src/model/types";
 import { SCHEMA_VERSION } from "../../../src/inventory/migrations";
 import { newSecret } from "../../../src/inventory/secrets";
-import { InventoryLoadError, SqliteInventory } from "../../../src/inventory/sqlite";
+import { InventoryError, InventoryLoadError, SqliteInventory } from "../../../src/inventory/sqlite";
 import { forceRemoveHostChanges, removeVmChanges } from "../../../src/inventory/state";
 import type { InventoryChange, Vm } from "../../../src/inventory/types";
 
@@ -160,6 +160,42 @@ describe("SqliteInventory", () => {
     a.removeToken("tok-1");
     expect(a.sessionBySecret("cookie2", new Date("2026-01-01T12:00:00Z"))).toBeUndefined();
     a.close();
+  });
+
+  it("deleting a tenant revokes its tokens and their sessions in the same commit; other tokens stay", () => {
+    const a = new SqliteInventory(file);
+    a.commit([{ op: "add_tenant", tenant }, { op: "add_tenant", tenant: { id: "t-blue", name: "blue" } }]);
+    a.addToken({ id: "tok-red", name: "red", role: "tenant", tenantId: "t-red", createdAt: "2026-01-01T00:00:00Z" }, "red-secret");
+    a.addToken({ id: "tok-blue", name: "blue", role: "tenant", tenantId: "t-blue", createdAt: "2026-01-01T00:00:00Z" }, "blue-secret");
+    a.addToken({ id: "tok-admin", name: "ops", role: "admin", tenantId: null, createdAt: "2026-01-01T00:00:00Z" }, "admin-secret");
+    a.addSession({ id: "ses-red", tokenId: "tok-red", csrf: "c", expiresAt: "2999-01-01T00:00:00Z" }, "red-cookie");
+    // A refused removal (the tenant still has a network) revokes nothing.
+    expect(a.commit([{ op: "add_network", network }]).ok).toBe(true);
+    expect(a.commit([{ op: "remove_tenant", id: "t-red" }]).ok).toBe(false);
+    expect(a.tokenBySecret("red-secret")?.id).toBe("tok-red");
+    expect(a.commit([{ op: "remove_network", id: "n-1" }, { op: "remove_tenant", id: "t-red" }]).ok).toBe(true);
+    expect(a.tokenBySecret("red-secret")).toBeUndefined();
+    expect(a.sessionBySecret("red-cookie", new Date("2026-06-01T00:00:00Z"))).toBeUndefined();
+    expect(a.listTokens().map((t) => t.id).sort()).toEqual(["tok-admin", "tok-blue"]);
+    a.close();
+    // And on disk: a reopened file has no trace of the token.
+    const raw = new Database(file, { readonly: true });
+    expect(raw.prepare("SELECT id FROM tokens ORDER BY id").all()).toEqual([{ id: "tok-admin" }, { id: "tok-blue" }]);
+    expect(raw.prepare("SELECT id FROM sessions").all()).toEqual([]);
+    raw.close();
+  });
+
+  it("refuses a tenant token for a missing tenant, and drops such tokens left in an older file at open", () => {
+    const a = new SqliteInventory(file);
+    expect(() => a.addToken({ id: "tok-x", name: "x", role: "tenant", tenantId: "t-none", createdAt: "2026-01-01T00:00:00Z" }, "x")).toThrow(InventoryError);
+    expect(a.listTokens()).toEqual([]);
+    a.close();
+    const raw = new Database(file);
+    raw.prepare("INSERT INTO tokens (id, hash, name, role, tenant_id, created_at) VALUES ('tok-old', 'h', 'old', 'tenant', 't-gone', '2026-01-01')").run();
+    raw.close();
+    const b = new SqliteInventory(file);
+    expect(b.listTokens()).toEqual([]);
+    b.close();
   });
 
   it("refuses to load a file whose records break the model's rules", () => {

@@ -57,6 +57,14 @@ describe("cookies", () => {
     expect(decodeCookie(makeCookie("table_miss", "guard", null))).toEqual({ kind: "table_miss", role: "guard", idHash: 0n });
   });
 
+  it("keep every role's wire code (flows already on switches), the rogue-DHCP guard with its own", () => {
+    // Bits 47..40 of cookies installed by earlier versions must still decode to the same role.
+    const code = (role: Parameters<typeof makeCookie>[1]) => Number((makeCookie("port", role, "p") >> 40n) & 0xffn);
+    expect(["forward", "spoof_drop", "ignore", "dhcp_to_controller", "arp_responder", "flood", "tunnel", "uplink", "guard"].map((r) => code(r as never))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(code("dhcp_server_guard")).toBe(9);
+    expect(decodeCookie(makeCookie("port", "dhcp_server_guard", "vm-42"))).toEqual({ kind: "port", role: "dhcp_server_guard", idHash: idHash("vm-42") });
+  });
+
   it("reject cookies that are not vnet's", () => {
     expect(decodeCookie(0n)).toBeNull();
     expect(decodeCookie(0x1234n)).toBeNull();

@@ -6,7 +6,7 @@ import { OFPP, OFP_NO_BUFFER } from "../../../openflow/index";
 import { BOOTREQUEST, DHCP_TYPE, OPT, handle, decodeDhcp, encodeDhcp, ipOption, messageType, opt, type DhcpMessage, type LeaseDb } from "../../../src/apps/dhcp";
 import { EMPTY_MODEL, applyChanges } from "../../../src/model";
 import { ARP_OP, BROADCAST_MAC, arpFrame, encodeFrame, parseFrame, udpFrame } from "../../../src/packet";
-import { decodeCookie, isDhcpCookie } from "../../../src/pipeline";
+import { decodeCookie, idHash, isDhcpCookie } from "../../../src/pipeline";
 import { SimNetwork, type SendResult } from "../../support/sim-network";
 
 function setup() {
@@ -79,13 +79,16 @@ describe("DHCP through the simulated pipeline", () => {
     expect(messageType(dhcpOf(renewAck!.delivered[0]!.frame))).toBe(DHCP_TYPE.ACK);
   });
 
-  it("a VM cannot act as a DHCP server, not even from its own address; the attempt counts as spoofing", () => {
+  it("a VM cannot act as a DHCP server, not even from its own address; attempts are counted apart from spoofing", () => {
     const { sim, model } = setup();
     const vm2 = model.ports.find((p) => p.id === "vm2")!;
     for (const srcIp of ["192.0.2.1", vm2.ip!]) {
       const rogue = sim.send("vm2", encodeFrame(udpFrame({ srcMac: vm2.mac, dstMac: BROADCAST_MAC, srcIp, dstIp: "255.255.255.255", srcPort: 67, dstPort: 68, payload: new Uint8Array(300) })));
       expect(rogue.delivered).toEqual([]);
     }
-    expect(sim.switchOf("h2").packetCount((c) => decodeCookie(c)?.role === "spoof_drop")).toBe(2n);
+    const sw = sim.switchOf("h2");
+    const ofVm2 = (role: string) => (c: bigint) => decodeCookie(c)?.role === role && decodeCookie(c)?.idHash === idHash("vm2");
+    expect(sw.packetCount(ofVm2("dhcp_server_guard"))).toBe(2n);
+    expect(sw.packetCount(ofVm2("spoof_drop"))).toBe(0n);
   });
 });
