@@ -295,7 +295,12 @@ function shorthandOf(ethType: number | undefined, ipProto: number | undefined): 
   return undefined;
 }
 
-const F = (name: string): OxmField => OXM_FIELD_MAP.get(name)!;
+/** The field named `name`; an unknown name (only possible in a hand-built message) is an error. */
+const F = (name: string): OxmField => {
+  const f = OXM_FIELD_MAP.get(name);
+  if (f === undefined) throw new FlowSyntaxError(`unknown field "${name}"`, name);
+  return f;
+};
 
 /**
  * A match as dump-flows prints it, in Open vSwitch's field order, with `priority` first when it is
@@ -611,6 +616,8 @@ export function formatAction(a: Action): string {
     }
     case "experimenter":
       return `experimenter(${hex(a.experimenter)},${Buffer.from(a.data).toString("hex")})`;
+    default:
+      throw new FlowSyntaxError(`unknown action type "${String((a as { type: unknown }).type)}"`, String((a as { type: unknown }).type));
   }
 }
 
@@ -631,6 +638,11 @@ export function formatInstructions(instructions: readonly Instruction[]): string
   for (const i of of("goto_table")) parts.push(`goto_table:${i.tableId}`);
   for (const i of of("experimenter")) parts.push(`experimenter_instruction(${hex(i.experimenter)},${Buffer.from(i.data).toString("hex")})`);
   return parts.length ? parts.join(",") : "drop";
+}
+
+function hexBytes(text: string, token: string): Buffer {
+  if (!/^([0-9a-fA-F]{2})*$/.test(text)) throw new FlowSyntaxError(`"${text}" is not hex bytes`, token);
+  return Buffer.from(text, "hex");
 }
 
 /** Splits at commas that are not inside parentheses or brackets. */
@@ -789,9 +801,13 @@ export function parseAction(token: string, match: Match = {}): Action {
     case "set_field_raw":
     case "experimenter": {
       if (inner === undefined) throw new FlowSyntaxError(`${name}(...) needs its bytes`, token);
-      if (name === "set_field_raw") return { type: "set_field_raw", oxm: Buffer.from(inner, "hex") };
+      if (name === "set_field_raw") {
+        const oxm = hexBytes(inner, token);
+        if (oxm.length < 4 || oxm[3] !== oxm.length - 4) throw new FlowSyntaxError(`set_field_raw: not one whole OXM TLV`, token);
+        return { type: "set_field_raw", oxm };
+      }
       const [id, data] = inner.split(",");
-      return { type: "experimenter", experimenter: parseUint(id!, 32, "experimenter"), data: Buffer.from(data ?? "", "hex") };
+      return { type: "experimenter", experimenter: parseUint(id!, 32, "experimenter"), data: hexBytes(data ?? "", token) };
     }
   }
   if (Object.prototype.hasOwnProperty.call(MOD_ALIASES, name)) return setField(MOD_ALIASES[name]!, need());
@@ -830,7 +846,7 @@ export function parseInstructions(text: string, match: Match = {}): Instruction[
       ins.push({ type: "goto_table", tableId: parseUint(token.slice(11), 8, "goto_table") });
     } else if (lower.startsWith("experimenter_instruction(") && token.endsWith(")")) {
       const [id, data] = token.slice(25, -1).split(",");
-      ins.push({ type: "experimenter", experimenter: parseUint(id!, 32, "experimenter"), data: Buffer.from(data ?? "", "hex") });
+      ins.push({ type: "experimenter", experimenter: parseUint(id!, 32, "experimenter"), data: hexBytes(data ?? "", token) });
     } else {
       apply.push(parseAction(token, match));
     }

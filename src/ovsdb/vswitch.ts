@@ -495,7 +495,8 @@ export function bridgePorts(replica: Replica, bridgeName: string): PortView[] {
       out.push(view);
     }
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  // Code-point order: stable across locales, and much cheaper than localeCompare on big bridges.
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 // --- typed change events -----------------------------------------------------------------------

@@ -83,18 +83,17 @@ function fieldValue(name: string, v: unknown): string {
   return `${(bv & bm).toString(16)}/${bm.toString(16)}`;
 }
 
-// Canonical texts are cached by object: flows of a DesiredState (and the FlowStats asActual makes
-// from them) share their match and instruction objects, so a diff after a model change only pays
-// for the flows that are new, and a flow's key is computed once however often it is diffed.
-const MATCH_TEXT = new WeakMap<object, string>();
-const INSTRUCTION_TEXT = new WeakMap<object, string>();
+// Desired flows carry their canonical texts from one diff to the next: the realiser re-uses the
+// DesiredState it compiled while model and wiring stay the same, so a periodic reconcile keys only
+// the switch's side. Flows the switch reported are fresh objects each read: keying them once
+// each is unavoidable, and caching them would only load the garbage collector. asActual's flows
+// are registered with their desired flow's key, so incremental changes() key nothing twice.
 const FLOW_KEY = new WeakMap<object, string>();
+const INSTRUCTION_TEXT = new WeakMap<object, string>();
 
 export function canonicalMatch(match: Match): string {
-  const cached = MATCH_TEXT.get(match);
-  if (cached !== undefined) return cached;
-  // Hot at scale (one call per flow on each side of a full diff): no intermediate arrays beyond
-  // the few keys, one string built in place.
+  // Hot at scale (one call per flow the switch reports): no intermediate arrays beyond the few
+  // keys, one string built in place.
   const m = match as Record<string, unknown>;
   const keys: string[] = [];
   for (const k in m) if (m[k] !== undefined && k !== "experimenter") keys.push(k);
@@ -104,7 +103,6 @@ export function canonicalMatch(match: Match): string {
     const k = keys[i]!;
     text += (i === 0 ? "" : ",") + k + "=" + fieldValue(k, m[k]);
   }
-  MATCH_TEXT.set(match, text);
   return text;
 }
 
@@ -132,10 +130,16 @@ function canonicalActions(actions: readonly Action[]): string {
 }
 
 export function canonicalInstructions(instructions: readonly Instruction[]): string {
-  const cached = INSTRUCTION_TEXT.get(instructions);
-  if (cached !== undefined) return cached;
-  const text = instructionsText(instructions);
-  INSTRUCTION_TEXT.set(instructions, text);
+  return instructionsText(instructions);
+}
+
+/** canonicalInstructions of a desired flow, computed once per instruction list. */
+function desiredInstructionsText(instructions: readonly Instruction[]): string {
+  let text = INSTRUCTION_TEXT.get(instructions);
+  if (text === undefined) {
+    text = instructionsText(instructions);
+    INSTRUCTION_TEXT.set(instructions, text);
+  }
   return text;
 }
 
@@ -187,14 +191,9 @@ export function desiredFlowKey(f: DesiredFlow): string {
   return key;
 }
 
-/** The same identity for a flow the switch reported, once per FlowStats object. */
+/** The same identity for a flow the switch reported (or asActual made from a desired one). */
 export function actualFlowKey(f: FlowStats): string {
-  let key = FLOW_KEY.get(f);
-  if (key === undefined) {
-    key = flowKey(f.tableId, f.priority, f.match);
-    FLOW_KEY.set(f, key);
-  }
-  return key;
+  return FLOW_KEY.get(f) ?? flowKey(f.tableId, f.priority, f.match);
 }
 
 // ---- message constructors ----------------------------------------------------------------------
@@ -266,7 +265,7 @@ export function diff(desired: DesiredState, actual: ActualState): SwitchMessage[
   for (const [key, f] of wanted) {
     const have = present.get(key);
     if (!have || have.cookie !== f.cookie) adds.push(flowMod(OFPFC.ADD, target(f)));
-    else if (have.instructions !== f.instructions && canonicalInstructions(have.instructions) !== canonicalInstructions(f.instructions)) {
+    else if (have.instructions !== f.instructions && instructionsText(have.instructions) !== desiredInstructionsText(f.instructions)) {
       adds.push(flowMod(OFPFC.MODIFY_STRICT, target(f)));
     }
   }
@@ -290,20 +289,24 @@ export function diff(desired: DesiredState, actual: ActualState): SwitchMessage[
 /** The state a switch would report after applying `desired` exactly: for incremental changes. */
 export function asActual(desired: DesiredState): ActualState {
   return {
-    flows: desired.flows.map((f) => ({
-      tableId: tableId(f.table),
-      durationSec: 0,
-      durationNsec: 0,
-      priority: f.priority,
-      idleTimeout: 0,
-      hardTimeout: 0,
-      flags: 0,
-      cookie: f.cookie,
-      packetCount: 0n,
-      byteCount: 0n,
-      match: f.match,
-      instructions: f.instructions,
-    })),
+    flows: desired.flows.map((f) => {
+      const stats: FlowStats = {
+        tableId: tableId(f.table),
+        durationSec: 0,
+        durationNsec: 0,
+        priority: f.priority,
+        idleTimeout: 0,
+        hardTimeout: 0,
+        flags: 0,
+        cookie: f.cookie,
+        packetCount: 0n,
+        byteCount: 0n,
+        match: f.match,
+        instructions: f.instructions,
+      };
+      FLOW_KEY.set(stats, desiredFlowKey(f));
+      return stats;
+    }),
     groups: desired.groups.map((g: DesiredGroup) => ({ groupType: g.groupType, groupId: g.groupId, buckets: g.buckets })),
   };
 }

@@ -125,6 +125,12 @@ export class OvsHostRealiser {
   private observed: ObservedWiring | null = null;
   /** The inputs of `known`: a pass with the same ones has nothing to send. */
   private compiledFrom: { model: NetworkModel; wiring: SwitchWiring } | null = null;
+  /**
+   * The last compile and its inputs. compile is a pure function of them, so a pass with the same
+   * inputs (a periodic reconcile, a reconnect) re-uses it: no recompiling, and the desired flows
+   * keep the canonical keys the diff computed for them last time.
+   */
+  private lastCompile: { model: NetworkModel; wiring: SwitchWiring; desired: DesiredState } | null = null;
   private lastReport: PassReport | null = null;
   private readonly runner: SerialRunner;
   private readonly log: Logger;
@@ -271,12 +277,17 @@ export class OvsHostRealiser {
         report.problems.push(`host ${this.hostId} is not in the model`);
         return;
       }
+      // br-int's ports as the replica has them; read again only if wiring changed something.
+      let ports: PortView[] | null = null;
       if (this.ovsdb.isReady) {
         // A wiring failure (a bad uplink name, a refused transaction) must not stop programming
         // what is wired already: report it and go on.
         try {
-          report.ovsdbChanges = await this.wire();
+          ports = this.ports();
+          report.ovsdbChanges = await this.wire(ports);
+          if (report.ovsdbChanges > 0) ports = null;
         } catch (err) {
+          ports = null;
           report.problems.push(`OVSDB wiring: ${describeError(err)}`);
         }
       }
@@ -288,7 +299,7 @@ export class OvsHostRealiser {
       }
       // The model of this pass: setModel may replace this.model while the pass awaits the switch.
       const model = this.model;
-      if (this.ovsdb.isReady) this.observed = observeWiring(model, this.hostId, this.ports());
+      if (this.ovsdb.isReady) this.observed = observeWiring(model, this.hostId, ports ?? this.ports());
       const observed = this.observed!;
       const sw = this.sw;
       const connected = sw !== null && sw.connected;
@@ -302,7 +313,7 @@ export class OvsHostRealiser {
         report.problems.push(...this.known.problems, ...unboundProblems(observed));
         return;
       }
-      const desired = compile(model, this.hostId, observed.wiring);
+      const desired = this.compiled(model, observed.wiring);
       report.desiredFlows = desired.flows.length;
       report.desiredGroups = desired.groups.length;
       report.problems.push(...desired.problems, ...unboundProblems(observed));
@@ -350,8 +361,16 @@ export class OvsHostRealiser {
     return bridgePorts(this.ovsdb.replica, INTEGRATION_BRIDGE);
   }
 
-  /** Brings br-int to spec; returns how many transactions changed something. */
-  private async wire(): Promise<number> {
+  private compiled(model: NetworkModel, wiring: SwitchWiring): DesiredState {
+    const last = this.lastCompile;
+    if (last !== null && last.model === model && sameWiring(last.wiring, wiring)) return last.desired;
+    const desired = compile(model, this.hostId, wiring);
+    this.lastCompile = { model, wiring, desired };
+    return desired;
+  }
+
+  /** Brings br-int to spec (given its ports now); returns how many transactions changed something. */
+  private async wire(ports: PortView[]): Promise<number> {
     let changes = 0;
     const bridge = await ensureBridge(
       this.ovsdb,
@@ -364,7 +383,8 @@ export class OvsHostRealiser {
       }),
     );
     if (bridge.changed) changes++;
-    const plan = planWiring(this.model, this.hostId, this.ports());
+    // Unless ensureBridge created the bridge (and its local port), the ports read before hold.
+    const plan = planWiring(this.model, this.hostId, bridge.changed ? this.ports() : ports);
     if (isWiringPlanEmpty(plan)) return changes;
     for (const name of plan.remove) {
       if (await removePort(this.ovsdb, INTEGRATION_BRIDGE, name)) changes++;

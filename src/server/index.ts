@@ -98,6 +98,12 @@ export async function startVnet(opts: VnetOptions): Promise<Vnet> {
     }
   };
 
+  // A bad target would only surface later, as every host's OVSDB transaction failing.
+  const target = opts.controller?.target;
+  if (target !== undefined && !/^(tcp|ssl):(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$|^unix:\S+$/.test(target)) {
+    throw new Error(`controller target must be tcp:ADDR:PORT, ssl:ADDR:PORT or unix:PATH (got "${target}")`);
+  }
+
   try {
     const controller = new Controller({ logger: log.child({ part: "controller" }) });
     undo.push(() => controller.close());

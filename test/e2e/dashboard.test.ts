@@ -189,6 +189,12 @@ describe("dashboard in Chromium", () => {
     await admin.click("#net-form button[type=submit]");
     await expect.poll(() => admin.textContent('#net-form .field-error[data-for="subnet"]')).toMatch(/33/);
     expect(f.store.state().model.networks.some((n) => n.name === "bad")).toBe(false);
+    // An MTU outside the model's range: its message appears under the MTU field.
+    await admin.fill("#net-form-subnet", "203.0.113.0/24");
+    await admin.fill("#net-form-mtu", "40");
+    await admin.click("#net-form button[type=submit]");
+    await expect.poll(() => admin.textContent('#net-form .field-error[data-for="mtu"]')).toMatch(/MTU must be an integer from 68 to 9216/);
+    expect(f.store.state().model.networks.some((n) => n.name === "bad")).toBe(false);
 
     await admin.fill("#vm-form-name", "red9");
     await admin.selectOption("#vm-form-host", { label: "hv2" });

@@ -1,5 +1,5 @@
 // `vnet serve` as a child process: every write the API acknowledged survives kill -9, and the
-// CLI (`vnet token create`, `vnet vm list --json`, ...) drives the same server.
+// CLI (`vnet token create`, `vnet net list --json`, ...) drives the same server.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,10 +19,11 @@ function vnet(args: string[], env: Record<string, string> = {}) {
 /**
  * Starts `vnet serve` and resolves with its URL once it prints the line scripts wait for. It runs
  * as ONE process (node with tsx's loader), not under the tsx launcher: the launcher forks the real
- * server, and SIGKILL to the launcher would leave the server running.
+ * server, and SIGKILL to the launcher would leave the server running. Its OpenFlow controller
+ * listens on any free loopback port: 6653 may belong to another test or a running demo.
  */
 function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", main, "serve", "--data-dir", dataDir, "--port", "0", "--no-dashboard"], {
+  const child = spawn(process.execPath, ["--import", "tsx", main, "serve", "--data-dir", dataDir, "--port", "0", "--no-dashboard", "--controller-listen", "127.0.0.1:0"], {
     cwd: root,
     env: { ...process.env, VNET_LOG_LEVEL: "silent" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -90,16 +91,14 @@ describe("vnet serve durability and CLI", () => {
       return { status: res.status, body: res.status === 204 ? null : await res.json() };
     };
     expect((await call(first.url, "POST", "/api/tenants", { name: "red" })).status).toBe(201);
-    expect((await call(first.url, "POST", "/api/hosts", { name: "hv1", managementAddress: "192.0.2.1", ovsdbTarget: "tcp:192.0.2.1:6640", backend: "bridge", tunnelIp: null })).status).toBe(201);
-    const net = await call(first.url, "POST", "/api/networks", { name: "web", tenant: "red", subnet: "198.51.100.0/24", gateway: "198.51.100.1" });
-    expect(net.status).toBe(201);
-    // Sequential writes, then a concurrent burst killed half-way: SIGKILL lands while requests
-    // are in flight, right after the 10th acknowledgement of the burst.
+    // Sequential writes (networks: `vnet serve` runs real VM drivers, which refuse VMs on hosts
+    // that are not real here), then a concurrent burst killed half-way: SIGKILL lands while
+    // requests are in flight, right after the 10th acknowledgement of the burst.
     const names: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const r = await call(first.url, "POST", "/api/vms", { name: `vm${i}`, tenant: "red", host: "hv1", nics: [{ network: net.body.id }] });
+      const r = await call(first.url, "POST", "/api/networks", { name: `web${i}`, tenant: "red", subnet: "198.51.100.0/24", gateway: "198.51.100.1" });
       expect(r.status).toBe(201);
-      names.push(`vm${i}`);
+      names.push(`web${i}`);
     }
     const acked: string[] = [];
     let killed: Promise<void> | undefined;
@@ -124,26 +123,22 @@ describe("vnet serve durability and CLI", () => {
     children.push(second.child);
     const tenants = (await call(second.url, "GET", "/api/tenants")).body.map((t: any) => t.name);
     for (const name of acked) expect(tenants).toContain(name);
-    const vms = await call(second.url, "GET", "/api/vms");
-    expect(vms.body.map((v: any) => v.name).sort()).toEqual([...names].sort());
-    expect(vms.body.find((v: any) => v.name === "vm19").nics[0].ip).toBe("198.51.100.21");
+    const nets = await call(second.url, "GET", "/api/networks?tenant=red");
+    expect(nets.body.map((n: any) => n.name).sort()).toEqual([...names].sort());
+    expect(nets.body.find((n: any) => n.name === "web19").segmentationId).toBe(20);
 
     // The CLI client against the restarted server.
     const env = { VNET_SERVER: second.url, VNET_TOKEN: secret };
-    const { stdout: listed } = await vnet(["vm", "list", "--json"], env);
-    const parsed = JSON.parse(listed);
-    expect(parsed).toHaveLength(20);
-    expect(parsed[0]).toMatchObject({ host: "hv1", driver: "netns", state: "defined", nics: [{ network: "web", mac: expect.stringMatching(/^02:/), ip: expect.any(String) }] });
+    const { stdout: listed } = await vnet(["net", "list", "--tenant", "red", "--json"], env);
+    expect(JSON.parse(listed)).toHaveLength(20);
     await vnet(["tenant", "add", "blue"], env);
-    await vnet(["net", "add", "db", "--tenant", "blue", "--subnet", "203.0.113.0/24", "--gateway", "203.0.113.1"], env);
-    await vnet(["vm", "add", "b1", "--tenant", "blue", "--host", "hv1", "--nic", "db,ip=203.0.113.50"], env);
+    await vnet(["net", "add", "db", "--tenant", "blue", "--subnet", "203.0.113.0/24", "--gateway", "203.0.113.1", "--mtu", "1450"], env);
     await vnet(["net", "set", "db", "--dns", "192.0.2.53"], env);
-    const { stdout: withNic } = await vnet(["vm", "nic", "add", "b1", "db", "--json"], env);
-    expect(JSON.parse(withNic).nics.map((n: any) => n.ip)).toEqual(["203.0.113.50", "203.0.113.2"]);
-    const { stdout: table } = await vnet(["vm", "list"], env);
-    expect(table).toMatch(/b1\s+blue\s+hv1\s+netns\s+defined\s+db:02:[0-9a-f:]+\/203\.0\.113\.50 db:02:[0-9a-f:]+\/203\.0\.113\.2/);
+    await expect(vnet(["net", "set", "db", "--mtu", "20"], env)).rejects.toMatchObject({ stderr: expect.stringMatching(/MTU must be an integer from 68 to 9216 \[validation_failed\]/) });
+    const { stdout: table } = await vnet(["net", "list", "--tenant", "blue"], env);
+    expect(table).toMatch(/db\s+overlay\s+21\s+203\.0\.113\.0\/24\s+203\.0\.113\.1\s+1450/);
     // A refused request: the CLI exits non-zero with the API's message.
-    await expect(vnet(["host", "rm", "hv1"], env)).rejects.toMatchObject({ stderr: expect.stringMatching(/still has 21 VM\(s\).*\[in_use\]/s) });
+    await expect(vnet(["tenant", "rm", "red"], env)).rejects.toMatchObject({ stderr: expect.stringMatching(/still has network "web\d+".*\[in_use\]/s) });
     await killHard(second.child);
   }, 90_000);
 });

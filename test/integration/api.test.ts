@@ -107,10 +107,12 @@ describe("API: resources, validation and errors", () => {
 
   it("serves OpenAPI at /docs with every resource", async () => {
     const doc = await (await fetch(`${f.server.url}/docs/json`)).json();
-    for (const path of ["/api/hosts", "/api/tenants", "/api/networks", "/api/vms", "/api/vms/{ref}/start", "/api/switches/{dpid}/flows", "/api/trace"]) {
+    for (const path of ["/api/hosts", "/api/tenants", "/api/networks", "/api/vms", "/api/vms/{ref}/start", "/api/vms/{ref}/reboot", "/api/vms/{ref}/nics/{nic}", "/api/switches/{dpid}/flows", "/api/trace"]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect(doc.paths["/api/vms"].post.requestBody).toBeDefined();
+    expect(Object.keys(doc.paths["/api/vms/{ref}/nics/{nic}"])).toEqual(expect.arrayContaining(["patch", "delete"]));
+    expect(doc.paths["/api/networks"].post.requestBody.content["application/json"].schema.properties.mtu).toBeDefined();
   });
 
   it("exposes Prometheus metrics including API latency and live counters", async () => {
@@ -460,6 +462,34 @@ describe("API: network MTU and the default VNI", () => {
     const again = await f.call("POST", "/api/networks", { name: "again", tenant: "blue", subnet: "198.51.100.0/24" });
     expect(again.body.segmentationId).toBe(3);
   });
+});
+
+describe("CLI: vnet vm move and vnet vm reboot", () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+    await seedTwoTenants(f);
+    await f.call("POST", "/api/networks", { name: "db", tenant: "red", subnet: "192.0.2.0/24" });
+  });
+  afterAll(() => f.close());
+
+  const vnet = async (args: string[]) => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const { join, resolve } = await import("node:path");
+    const root = resolve(__dirname, "../..");
+    return promisify(execFile)(join(root, "node_modules/.bin/tsx"), [join(root, "src/cli/main.ts"), ...args], {
+      cwd: root,
+      env: { ...process.env, VNET_SERVER: f.server.url, VNET_TOKEN: f.adminToken, VNET_LOG_LEVEL: "silent" },
+    });
+  };
+
+  it("moves a VM's only NIC to another network, and says why a reboot is refused", async () => {
+    const { stdout } = await vnet(["vm", "move", "red1", "db", "--json"]);
+    expect(JSON.parse(stdout).nics.map((n: any) => `${n.network}/${n.ip}`)).toEqual(["db/192.0.2.1"]);
+    expect((await f.call("GET", "/api/vms/red1")).body.nics[0].network).toBe("db");
+    await expect(vnet(["vm", "reboot", "red1"])).rejects.toMatchObject({ stderr: expect.stringMatching(/VM "red1" is not running \(it is defined\); start it instead \[conflict\]/) });
+  }, 60_000);
 });
 
 describe("API: browser session", () => {

@@ -170,8 +170,8 @@ describe("vnet lab", () => {
     await ensurePort(c, "br-ex", { name: "uplink" });
     await waitForOfport(c, "uplink");
     const ep = await attachEndpoint(lab, "h1", { name: "dhcp", mac: "02:00:00:00:0c:01", bridge: "br-ex" });
-    // Never udhcpc's default script: `ip netns exec` shares the root's /etc, and that script
-    // rewrites /etc/resolv.conf with what the lab's DHCP server says (nothing), breaking DNS.
+    // A minimal script of our own: this test is about the lease; what udhcpc's default script
+    // does to resolv.conf is the next test's subject.
     const dir = mkdtempSync(join(tmpdir(), "lb-udhcpc-"));
     const script = join(dir, "udhcpc.sh");
     writeFileSync(script, '#!/bin/sh\n[ "$1" = bound ] && busybox ifconfig "$interface" "$ip" netmask "$subnet"\nexit 0\n', { mode: 0o755 });

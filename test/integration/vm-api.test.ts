@@ -58,10 +58,9 @@ describe("VM API over the netns driver", () => {
     const portA = f.store.state().model.ports.find((p) => p.vmId === a.id)!;
     const client = await lab.client("h1");
     expect(mapToRecord(findInterface(client.replica, nicHostIfName(portA.id))?.external_ids)).toMatchObject({ "iface-id": portA.ifaceId, "vm-id": a.id, "attached-mac": "02:00:5e:30:00:01" });
-    const spec = { vm: f.store.state().vms.find((v) => v.id === a.id)!, host: f.store.state().model.hosts.find((h) => h.id === portA.hostId)!, nics: [{ port: portA, network: f.store.state().model.networks[0]! }] };
-    const deadline = Date.now() + 15_000;
-    while (vms.netns.leases(spec).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(vms.netns.leases(spec)[0]?.ip).toMatch(/^203\.0\.113\.\d+\/27$/);
+    const spec = specFromModel(f.store.state().model, f.store.state().vms.find((v) => v.id === a.id)!);
+    const lease = await waitFor("a's lease", () => vms.netns.leases(spec)[0]);
+    expect(lease.ip).toMatch(/^203\.0\.113\.\d+\/27$/);
 
     const list = await must("GET", "/api/vms");
     expect(list.filter((v: { name: string }) => [`a${tag}`, `b${tag}`].includes(v.name)).map((v: { state: string }) => v.state)).toEqual(["running", "running"]);
@@ -74,10 +73,38 @@ describe("VM API over the netns driver", () => {
     expect(existsSync(`/run/netns/${b.netns}`)).toBe(false);
   }, 60_000);
 
+  it("hot-adds a NIC to a running VM through the API: a new bound br-int port, eth1 leases; removing it unplugs it", async () => {
+    const c = await must("POST", "/api/vms", { name: `c${tag}`, tenant: "red", host: `h1-${tag}`, driver: "netns", nics: [{ network: "site", mac: "02:00:5e:30:00:03" }] });
+    try {
+      await must("POST", `/api/vms/${c.id}/start`);
+      const added = await f.call("POST", `/api/vms/${c.id}/nics`, { network: "site", mac: "02:00:5e:30:00:04" });
+      expect(added.status).toBe(201);
+      expect(added.body.state).toBe("running");
+      const port = f.store.state().model.ports.find((p) => p.mac === "02:00:5e:30:00:04")!;
+      const client = await lab.client("h1");
+      const row = await client.waitFor((r) => findInterface(r, nicHostIfName(port.id)), 5000);
+      expect(mapToRecord(row?.external_ids)).toMatchObject({ "iface-id": port.ifaceId, "vm-id": c.id, "attached-mac": "02:00:5e:30:00:04" });
+      const spec = () => specFromModel(f.store.state().model, f.store.state().vms.find((v) => v.id === c.id)!);
+      expect(await vms.netns.guestIfNames(spec())).toEqual({ [c.nics[0].id]: "eth0", [port.id]: "eth1" });
+      const lease = await waitFor("eth1's lease", () => vms.netns.leases(spec()).find((l) => l.ifname === "eth1"), 20_000);
+      expect(lease.ip).toMatch(/^203\.0\.113\.\d+\/27$/);
+
+      const removed = await f.call("DELETE", `/api/vms/${c.id}/nics/${port.id}`);
+      expect(removed.status).toBe(200);
+      await client.waitFor((r) => findInterface(r, nicHostIfName(port.id)) === undefined, 5000);
+      expect(await vms.netns.guestIfNames(spec())).toEqual({ [c.nics[0].id]: "eth0" });
+      expect((await must("POST", `/api/vms/${c.id}/reboot`)).state).toBe("running");
+      expect(await vms.netns.state(spec())).toBe("running");
+    } finally {
+      await f.call("DELETE", `/api/vms/${c.id}`);
+    }
+    expect(existsSync(`/run/netns/${c.netns}`)).toBe(false);
+  }, 60_000);
+
   it("a VM on a host that is not a lab host here fails with the driver's reason and leaves no record", async () => {
-    const r = await f.call("POST", "/api/vms", { name: `c${tag}`, tenant: "red", host: `far-${tag}`, driver: "netns", nics: [{ network: "site" }] });
+    const r = await f.call("POST", "/api/vms", { name: `far${tag}`, tenant: "red", host: `far-${tag}`, driver: "netns", nics: [{ network: "site" }] });
     expect(r.status).toBe(502);
     expect(r.body.error.message).toMatch(/host far-\d+ is not a lab host on this machine/);
-    expect(f.store.state().vms.some((v) => v.name === `c${tag}`)).toBe(false);
+    expect(f.store.state().vms.some((v) => v.name === `far${tag}`)).toBe(false);
   });
 });

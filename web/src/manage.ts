@@ -1,4 +1,4 @@
-// Management: register hosts, create tenants, networks and VMs, start/stop/delete VMs. Lists come
+// Management: register hosts, create tenants, networks and VMs, start/stop/reboot/delete VMs. Lists come
 // from the REST API and refresh whenever the live topology says the inventory changed. Errors
 // from the API appear next to the field they name.
 import { api, ApiError, type SessionInfo } from "./api";
@@ -155,6 +155,7 @@ export function mountManage(root: HTMLElement, live: LiveClient, session: Sessio
       { name: "subnet", label: "Subnet", required: true, placeholder: "203.0.113.0/24" },
       { name: "gateway", label: "Gateway", placeholder: "203.0.113.1" },
       { name: "vni", label: "VNI / VLAN", placeholder: "overlay: next free; provider: flat", hint: "overlay: VNI; provider: VLAN id" },
+      { name: "mtu", label: "MTU", placeholder: "none", hint: "handed out by DHCP, e.g. 1450 under VXLAN" },
     ],
     "Create",
     (v) => {
@@ -163,6 +164,11 @@ export function mountManage(root: HTMLElement, live: LiveClient, session: Sessio
       if (v.vni) {
         if (!/^\d+$/.test(v.vni!)) return Promise.reject(new ApiError(400, "validation_failed", "VNI must be a number", [{ path: "vni", code: "invalid_format", message: "VNI must be a whole number" }]));
         body.segmentationId = Number(v.vni);
+      }
+      if (v.mtu) {
+        // The range (68-9216) is the model's rule: the server says so under the field.
+        if (!/^\d+$/.test(v.mtu)) return Promise.reject(new ApiError(400, "validation_failed", "MTU must be a number", [{ path: "mtu", code: "invalid_format", message: "MTU must be a whole number" }]));
+        body.mtu = Number(v.mtu);
       }
       return api("POST", "/api/networks", body);
     },
@@ -224,7 +230,7 @@ export function mountManage(root: HTMLElement, live: LiveClient, session: Sessio
           { "data-network": str(n.name) },
           h("td", {}, h("i", { class: "swatch", style: `background:${tenantColor(str(n.tenant))}` }), str(n.tenant)),
           h("td", {}, h("b", {}, str(n.name))),
-          h("td", {}, `${str(n.kind)} ${str(n.segmentationId)}`),
+          h("td", {}, `${str(n.kind)} ${str(n.segmentationId)}${n.mtu ? ` · MTU ${str(n.mtu)}` : ""}`),
           h("td", { class: "mono" }, str(n.subnet)),
           h("td", { class: "mono" }, str(n.gateway) || "–"),
           h("td", {}, h("button", { class: "small danger", onclick: () => act("DELETE", `/api/networks/${str(n.id)}`) }, "Delete")),
@@ -249,6 +255,7 @@ export function mountManage(root: HTMLElement, live: LiveClient, session: Sessio
             { class: "row-actions" },
             h("button", { class: "small", onclick: () => act("POST", `/api/vms/${str(v.id)}/start`) }, "Start"),
             h("button", { class: "small", onclick: () => act("POST", `/api/vms/${str(v.id)}/stop`) }, "Stop"),
+            v.state === "running" ? h("button", { class: "small", onclick: () => act("POST", `/api/vms/${str(v.id)}/reboot`) }, "Reboot") : null,
             h("button", { class: "small danger", onclick: () => act("DELETE", `/api/vms/${str(v.id)}${v.state === "defined" ? "" : "?force=true"}`) }, "Delete"),
           ),
         ),

@@ -35,7 +35,7 @@ export async function tenantRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete<{ Params: Static<typeof RefParams> }>(
     "/api/tenants/:ref",
-    { schema: { tags, summary: "Delete a tenant (admin; refused while it has networks or VMs)", params: RefParams, response: { 204: Type.Null(), ...errorResponses } } },
+    { schema: { tags, summary: "Delete a tenant (admin; refused while it has networks or VMs). Its tokens and sessions are revoked with it", params: RefParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const p = requireAdmin(request);
       const t = findTenant(app.store.state(), p, request.params.ref);

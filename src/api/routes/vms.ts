@@ -124,7 +124,11 @@ export async function vmRoutes(app: FastifyInstance): Promise<void> {
             await driver.syncNics(specOf(before, current));
           } catch (restoreErr) {
             message += `, but restoring its previous NICs failed too: ${errorText(restoreErr)}`;
-            record(current.id, { state: "error", lastError: message });
+            try {
+              record(current.id, { state: "error", lastError: message });
+            } catch {
+              // The VM was deleted meanwhile: there is nothing left to mark.
+            }
           }
           throw new ApiError(502, "driver_failed", message);
         }

@@ -68,6 +68,14 @@ function parseNic(spec: string): Record<string, unknown> {
   return nic;
 }
 type Obj = Record<string, unknown>;
+
+/** An integer option, or a clear error naming it ("none" → null where clearing is allowed). */
+function intOption(name: string, raw: string, clearable = false): number | null {
+  if (clearable && raw === "none") return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new ApiClientError(`${name} must be an integer${clearable ? ' or "none"' : ""} (got "${raw}")`);
+  return n;
+}
 const s = (v: unknown) => (v === null || v === undefined ? "-" : String(v));
 
 export function register(program: Command): void {
@@ -158,7 +166,7 @@ export function register(program: Command): void {
   clientOptions(net.command("list").description("list networks").option("--tenant <tenant>", "only this tenant's"), true).action(
     async (o: ClientOpts & { tenant?: string }) => {
       const data = (await call(o, "GET", `/api/networks${o.tenant ? `?tenant=${enc(o.tenant)}` : ""}`)) as Obj[];
-      print(o, data, () => [["ID", "TENANT", "NAME", "KIND", "SEG", "SUBNET", "GATEWAY"], ...data.map((n) => [s(n.id), s(n.tenant), s(n.name), s(n.kind), s(n.segmentationId), s(n.subnet), s(n.gateway)])]);
+      print(o, data, () => [["ID", "TENANT", "NAME", "KIND", "SEG", "SUBNET", "GATEWAY", "MTU"], ...data.map((n) => [s(n.id), s(n.tenant), s(n.name), s(n.kind), s(n.segmentationId), s(n.subnet), s(n.gateway), s(n.mtu)])]);
     },
   );
   clientOptions(
@@ -171,9 +179,10 @@ export function register(program: Command): void {
       .option("--vni <n>", "VNI (overlay) or VLAN id (provider)")
       .option("--gateway <ip>", "gateway address")
       .option("--dhcp-range <start-end>", "DHCP range, e.g. 203.0.113.100-203.0.113.200")
-      .option("--dns <ips>", "comma-separated DNS servers"),
+      .option("--dns <ips>", "comma-separated DNS servers")
+      .option("--mtu <n>", "interface MTU handed out by DHCP, 68-9216 (e.g. 1450 under VXLAN)"),
     true,
-  ).action(async (name: string, o: ClientOpts & { subnet: string; tenant?: string; kind: string; vni?: string; gateway?: string; dhcpRange?: string; dns?: string }) => {
+  ).action(async (name: string, o: ClientOpts & { subnet: string; tenant?: string; kind: string; vni?: string; gateway?: string; dhcpRange?: string; dns?: string; mtu?: string }) => {
     let dhcpRange: { start: string; end: string } | null = null;
     if (o.dhcpRange) {
       const [start, end] = o.dhcpRange.split("-");
@@ -182,11 +191,8 @@ export function register(program: Command): void {
     }
     const body: Obj = { name, subnet: o.subnet, kind: o.kind, gateway: o.gateway ?? null, dhcpRange, dns: o.dns ? o.dns.split(",").map((x) => x.trim()) : [] };
     if (o.tenant) body.tenant = o.tenant;
-    if (o.vni !== undefined) {
-      const vni = Number(o.vni);
-      if (!Number.isInteger(vni)) throw new ApiClientError(`--vni must be an integer (got "${o.vni}")`);
-      body.segmentationId = vni;
-    }
+    if (o.vni !== undefined) body.segmentationId = intOption("--vni", o.vni);
+    if (o.mtu !== undefined) body.mtu = intOption("--mtu", o.mtu);
     const n = (await call(o, "POST", "/api/networks", body)) as Obj;
     print(o, n, () => [[s(n.id), s(n.name), s(n.segmentationId), s(n.subnet)]]);
   });
@@ -199,19 +205,17 @@ export function register(program: Command): void {
       .option("--subnet <cidr>", "IPv4 subnet")
       .option("--gateway <ip>", 'gateway ("none" to clear)')
       .option("--dhcp-range <start-end>", 'DHCP range ("none" to clear)')
-      .option("--dns <ips>", "comma-separated DNS servers (empty to clear)"),
+      .option("--dns <ips>", "comma-separated DNS servers (empty to clear)")
+      .option("--mtu <n>", 'interface MTU handed out by DHCP ("none" to clear)'),
     true,
-  ).action(async (ref: string, o: ClientOpts & { name?: string; vni?: string; subnet?: string; gateway?: string; dhcpRange?: string; dns?: string }) => {
+  ).action(async (ref: string, o: ClientOpts & { name?: string; vni?: string; subnet?: string; gateway?: string; dhcpRange?: string; dns?: string; mtu?: string }) => {
     const body: Obj = {};
     if (o.name !== undefined) body.name = o.name;
     if (o.subnet !== undefined) body.subnet = o.subnet;
     if (o.gateway !== undefined) body.gateway = o.gateway === "none" ? null : o.gateway;
     if (o.dns !== undefined) body.dns = o.dns ? o.dns.split(",").map((x) => x.trim()) : [];
-    if (o.vni !== undefined) {
-      const vni = Number(o.vni);
-      if (!Number.isInteger(vni)) throw new ApiClientError(`--vni must be an integer (got "${o.vni}")`);
-      body.segmentationId = vni;
-    }
+    if (o.vni !== undefined) body.segmentationId = intOption("--vni", o.vni);
+    if (o.mtu !== undefined) body.mtu = intOption("--mtu", o.mtu, true);
     if (o.dhcpRange !== undefined) {
       if (o.dhcpRange === "none") body.dhcpRange = null;
       else {
@@ -265,7 +269,7 @@ export function register(program: Command): void {
   clientOptions(vm.command("show <vm>").description("one VM")).action(async (ref: string, o: ClientOpts) => {
     process.stdout.write(JSON.stringify(await call(o, "GET", `/api/vms/${enc(ref)}`), null, 2) + "\n");
   });
-  for (const action of ["start", "stop"] as const) {
+  for (const action of ["start", "stop", "reboot"] as const) {
     clientOptions(vm.command(`${action} <vm>`).description(`${action} a VM`), true).action(async (ref: string, o: ClientOpts) => {
       const v = (await call(o, "POST", `/api/vms/${enc(ref)}/${action}`)) as Obj;
       print(o, v, () => [[s(v.name), s(v.state)]]);
@@ -274,6 +278,23 @@ export function register(program: Command): void {
   const nic = vm.command("nic").description("a VM's NICs");
   clientOptions(nic.command("add <vm> <spec>").description("add a NIC: NETWORK[,mac=MAC][,ip=IP]"), true).action(async (ref: string, spec: string, o: ClientOpts) => {
     const v = (await call(o, "POST", `/api/vms/${enc(ref)}/nics`, parseNic(spec))) as Obj;
+    print(o, v, () => [[s(v.name), (v.nics as Obj[]).map((n) => `${s(n.network)}:${s(n.mac)}/${s(n.ip)}`).join(" ")]]);
+  });
+  clientOptions(
+    vm
+      .command("move <vm> <network>")
+      .description("move a VM's NIC to another network of its tenant (a running VM's NIC moves at once)")
+      .option("--nic <nic>", "which NIC (id or MAC); needed when the VM has several")
+      .option("--ip <ip>", "a fixed address in the new network (default: the IPAM's choice)"),
+    true,
+  ).action(async (ref: string, network: string, o: ClientOpts & { nic?: string; ip?: string }) => {
+    let nicRef = o.nic;
+    if (nicRef === undefined) {
+      const nics = ((await call(o, "GET", `/api/vms/${enc(ref)}`)) as Obj).nics as Obj[];
+      if (nics.length !== 1) throw new ApiClientError(`VM "${ref}" has ${nics.length} NICs: say which with --nic (${nics.map((n) => s(n.mac)).join(", ") || "none"})`);
+      nicRef = s(nics[0]!.id);
+    }
+    const v = (await call(o, "PATCH", `/api/vms/${enc(ref)}/nics/${enc(nicRef)}`, { network, ...(o.ip ? { ip: o.ip } : {}) })) as Obj;
     print(o, v, () => [[s(v.name), (v.nics as Obj[]).map((n) => `${s(n.network)}:${s(n.mac)}/${s(n.ip)}`).join(" ")]]);
   });
   clientOptions(nic.command("rm <vm> <nic>").description("remove a NIC (by id or MAC)")).action(async (ref: string, nicRef: string, o: ClientOpts) => {

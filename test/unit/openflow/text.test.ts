@@ -166,4 +166,23 @@ describe("text properties", () => {
       { numRuns: 500 },
     );
   });
+
+  it("bad text raises only FlowSyntaxError", () => {
+    const tokens = [
+      "in_port=", "dl_vlan=", "vlan_tci=", "nw_src=", "ip", "tcp", "tp_dst=", "actions=", "output:", "move:", "load:", "set_field:",
+      "->", "[", "]", "..", "/", ",", " ", "0x", "1", "255", "ff", ":", "(", ")", "resubmit", "ct_state=", "+trk", "-new",
+      "write_actions(", "goto_table:", "experimenter(", "set_field_raw(", "NXM_NX_REG0", "icmp_type=", "controller", "cookie=",
+      "duration=", "1.5s", "mod_tp_dst:", "icmp6", "meter:", "ipv6_dst=", "::1", "reg0", "drop", "experimenter_oxm=",
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 25 }), fc.string({ maxLength: 5 }), (parts, junk) => {
+        try {
+          parseFlow(parts.join("") + junk);
+        } catch (e) {
+          expect(e).toBeInstanceOf(FlowSyntaxError);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
