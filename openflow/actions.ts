@@ -99,6 +99,8 @@ export function writeAction(w: Writer, a: Action): void {
     case "set_field": {
       const f = OXM_FIELD_MAP.get(a.field);
       if (f === undefined) throw new OfpEncodeError(`set_field: unknown field "${String(a.field)}"`);
+      // OpenFlow 1.3 (7.2.5): a SET_FIELD's OXM must not have oxm_hasmask set; decode refuses one.
+      if (typeof a.value === "object" && a.value !== null) throw new OfpEncodeError(`set_field of ${f.name} cannot carry a mask in OpenFlow 1.3`);
       w.u16(OFPAT.SET_FIELD, "action type");
       w.u16(0, "action length");
       writeOxm(w, f, a.value);

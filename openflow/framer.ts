@@ -12,9 +12,15 @@ export interface FramerOptions {
 
 export class Framer {
   private readonly max: number;
-  /** Bytes of an incomplete message carried over from earlier chunks. */
-  private pending: Buffer | null = null;
-  /** Stream offset of the first byte of `pending` (or of the next chunk): for error offsets. */
+  /**
+   * The incomplete message held over from earlier chunks. Once its length is known this Buffer is
+   * allocated at that length and filled in place, so a message trickling in byte by byte is copied
+   * once, not once per chunk. Before that (fewer than 4 bytes, length unknown) it holds just them.
+   */
+  private partial: Buffer | null = null;
+  /** Bytes of `partial` received so far. */
+  private filled = 0;
+  /** Stream offset of the first byte of `partial` (or of the next chunk): for error offsets. */
   private streamOffset = 0;
   private error: OfpDecodeError | null = null;
 
@@ -28,7 +34,7 @@ export class Framer {
 
   /** Bytes held back waiting for the rest of a message. */
   get buffered(): number {
-    return this.pending === null ? 0 : this.pending.length;
+    return this.partial === null ? 0 : this.filled;
   }
 
   /**
@@ -38,28 +44,48 @@ export class Framer {
   push(chunk: Uint8Array): Buffer[] {
     if (this.error) throw this.error;
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, buf]);
-      this.pending = null;
-    }
     const out: Buffer[] = [];
+    /** Bytes of buf already used to complete the held message. */
     let p = 0;
+    const partial = this.partial;
+    if (partial !== null) {
+      if (partial.length < 4) {
+        // Its length field had not arrived: join the few bytes held to the chunk and start afresh.
+        buf = Buffer.concat([partial, buf]);
+        this.partial = null;
+      } else {
+        p = Math.min(partial.length - this.filled, buf.length);
+        buf.copy(partial, this.filled, 0, p);
+        this.filled += p;
+        if (this.filled < partial.length) return out;
+        out.push(partial);
+        this.partial = null;
+        this.streamOffset += partial.length;
+      }
+    }
+    const base = this.streamOffset - p; // stream offset of buf[0]
     while (buf.length - p >= 4) {
       const len = (buf[p + 2]! << 8) | buf[p + 3]!;
       if (len < OFP_HEADER_LEN || len > this.max) {
         const why = len < OFP_HEADER_LEN ? `below the 8-byte header` : `over the ${this.max}-byte limit`;
-        this.error = new OfpDecodeError(`stream out of step: message length ${len} is ${why}`, this.streamOffset + p + 2);
+        this.error = new OfpDecodeError(`stream out of step: message length ${len} is ${why}`, base + p + 2);
         throw this.error;
       }
-      if (buf.length - p < len) break;
+      if (buf.length - p < len) {
+        // Copied, not viewed: the caller may reuse the chunk's memory once push returns.
+        this.partial = Buffer.allocUnsafe(len);
+        this.filled = buf.copy(this.partial, 0, p);
+        this.streamOffset = base + p;
+        return out;
+      }
       out.push(buf.subarray(p, p + len));
       p += len;
     }
     if (p < buf.length) {
-      // Copy the tail: the caller may reuse the chunk's memory once push returns.
-      this.pending = Buffer.from(buf.subarray(p));
+      this.partial = Buffer.from(buf.subarray(p));
+      this.filled = this.partial.length;
     }
-    this.streamOffset += p;
+    this.streamOffset = base + p;
     return out;
   }
 }

@@ -37,7 +37,9 @@ export function negotiateHello(bytes: Uint8Array): HelloOutcome {
     }
     if (elemType === OFPHET.VERSIONBITMAP) {
       bitmap = [];
-      for (let word = 0; offset + 4 + word * 4 + 4 <= offset + elemLen; word++) {
+      // A header names its version in one byte, so bits past 255 name no version that can exist:
+      // reading only the first 8 words also bounds what a hostile 64 KiB bitmap can cost.
+      for (let word = 0; word < 8 && offset + 4 + word * 4 + 4 <= offset + elemLen; word++) {
         const bits = view.getUint32(offset + 4 + word * 4);
         for (let bit = 0; bit < 32; bit++) if ((bits >>> bit) & 1) bitmap.push(word * 32 + bit);
       }
@@ -47,8 +49,15 @@ export function negotiateHello(bytes: Uint8Array): HelloOutcome {
 
   if (bitmap !== undefined) {
     if (bitmap.includes(OFP_VERSION)) return { ok: true, version: OFP_VERSION };
-    return fail(`peer supports versions [${bitmap.join(", ")}], vnet only ${OFP_VERSION} (OpenFlow 1.3)`, bitmap);
+    return fail(`peer supports versions [${listVersions(bitmap)}], vnet only ${OFP_VERSION} (OpenFlow 1.3)`, bitmap);
   }
   if (headerVersion >= OFP_VERSION) return { ok: true, version: OFP_VERSION };
   return fail(`peer speaks OpenFlow version ${headerVersion}, vnet only ${OFP_VERSION} (OpenFlow 1.3)`, [headerVersion]);
+}
+
+/** The versions for a HELLO_FAILED text, the list cut short so the text stays a few hundred bytes. */
+function listVersions(versions: readonly number[]): string {
+  const shown = 16;
+  if (versions.length <= shown) return versions.join(", ");
+  return `${versions.slice(0, shown).join(", ")}, ... ${versions.length - shown} more`;
 }

@@ -255,7 +255,13 @@ export class Session implements Switch {
     }
     this.lastReceivedAt = this.host.clock.now();
     for (const frame of frames) {
-      this.receive(frame);
+      try {
+        this.receive(frame);
+      } catch (err) {
+        // A bug of ours while handling one switch's message drops that switch, never the process
+        // (a throw from a socket's data handler would be an uncaught exception).
+        this.shutdown(`internal error handling a message (type ${frame[1]}): ${describe(err)}`, "error");
+      }
       if (this.isClosed()) return; // receive may have dropped the switch
     }
     this.checkPartialHeader(chunk);
@@ -520,7 +526,7 @@ export class Session implements Switch {
 
   // ---- closing ----
 
-  private shutdown(reason: string, level: "info" | "warn", graceful = false): void {
+  private shutdown(reason: string, level: "info" | "warn" | "error", graceful = false): void {
     if (this.state === "closed") return;
     const wasUp = this.state === "up";
     this.state = "closed";

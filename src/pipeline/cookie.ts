@@ -41,9 +41,24 @@ const HASH_BITS = 40n;
 const HASH_MASK = (1n << HASH_BITS) - 1n;
 
 /** 40-bit FNV-1a (64-bit FNV-1a folded): stable across runs and processes. */
+// compile hashes the same few ids (ports, networks) once per flow: remember them. Bounded, so a
+// long-running controller with churning ids does not grow it without end.
+const ID_HASHES = new Map<string, bigint>();
+const ID_HASH_CACHE_MAX = 1 << 16;
+const UTF8 = new TextEncoder();
+
 export function idHash(id: string): bigint {
+  const cached = ID_HASHES.get(id);
+  if (cached !== undefined) return cached;
+  if (ID_HASHES.size >= ID_HASH_CACHE_MAX) ID_HASHES.clear();
+  const h = fnv1a40(id);
+  ID_HASHES.set(id, h);
+  return h;
+}
+
+function fnv1a40(id: string): bigint {
   let h = 0xcbf29ce484222325n;
-  for (const byte of new TextEncoder().encode(id)) {
+  for (const byte of UTF8.encode(id)) {
     h ^= BigInt(byte);
     h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
   }

@@ -57,6 +57,11 @@ export function sortInstructions(instructions: readonly Instruction[]): Instruct
   return [...instructions].sort((a, b) => INSTRUCTION_ORDER[a.type] - INSTRUCTION_ORDER[b.type]);
 }
 
+/** Each table's allowed match fields as a set: flow() checks every field of every flow. */
+const ALLOWED_MATCHES = Object.fromEntries(
+  (Object.keys(TABLES) as TableName[]).map((t) => [t, new Set<string>(TABLES[t].matches)]),
+) as unknown as Record<TableName, ReadonlySet<string>>;
+
 export function flow<T extends TableName>(
   table: T,
   band: BandOf<T> | "miss",
@@ -65,10 +70,10 @@ export function flow<T extends TableName>(
   cookie: bigint,
 ): DesiredFlow {
   const spec = TABLES[table];
-  const allowed = spec.matches as readonly MatchFieldName[];
-  for (const key of Object.keys(match) as MatchFieldName[]) {
-    if (match[key] === undefined) continue;
-    if (!allowed.includes(key)) throw new PipelineError(`table ${table} may not match on ${key}`);
+  const allowed = ALLOWED_MATCHES[table];
+  for (const key in match) {
+    if (match[key as MatchFieldName] === undefined) continue;
+    if (!allowed.has(key)) throw new PipelineError(`table ${table} may not match on ${key}`);
   }
   const problems = matchPrerequisiteProblems(match);
   if (problems.length) throw new PipelineError(`table ${table}: ${problems.join("; ")}`);

@@ -29,10 +29,10 @@ import { compile } from "../pipeline/compile";
 import type { SwitchView } from "../pipeline/trace";
 import { startRealisation, type Realisation } from "../realise/index";
 import { createVmDrivers, type VmDrivers } from "../vm/index";
-import { chooseControllerTarget, kernelHostNetns } from "./where";
+import { checkControllerTarget, chooseControllerTarget, kernelHostNetns } from "./where";
 import { startLiveFeed, type LiveFeed } from "./live-feed";
 
-export { parseListen, chooseControllerTarget } from "./where";
+export { parseListen, chooseControllerTarget, checkControllerTarget } from "./where";
 
 export interface VnetOptions {
   dataDir: string;
@@ -99,10 +99,7 @@ export async function startVnet(opts: VnetOptions): Promise<Vnet> {
   };
 
   // A bad target would only surface later, as every host's OVSDB transaction failing.
-  const target = opts.controller?.target;
-  if (target !== undefined && !/^(tcp|ssl):(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$|^unix:\S+$/.test(target)) {
-    throw new Error(`controller target must be tcp:ADDR:PORT, ssl:ADDR:PORT or unix:PATH (got "${target}")`);
-  }
+  if (opts.controller?.target !== undefined) checkControllerTarget(opts.controller.target);
 
   try {
     const controller = new Controller({ logger: log.child({ part: "controller" }) });

@@ -17,6 +17,13 @@ export function parseListen(text: string, defaultHost = "0.0.0.0"): { host: stri
   return { host, port };
 }
 
+/** Throws a clear error unless `target` is an OpenFlow connection target OVS accepts for br-int. */
+export function checkControllerTarget(target: string): void {
+  if (!/^(tcp|ssl):(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):\d{1,5}$|^unix:\S+$/.test(target)) {
+    throw new Error(`controller target must be tcp:ADDR:PORT, ssl:ADDR:PORT or unix:PATH (got "${target}")`);
+  }
+}
+
 type Interfaces = ReturnType<typeof networkInterfaces>;
 
 /**

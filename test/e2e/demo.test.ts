@@ -48,7 +48,7 @@ const ipOf = (name: string) => demo!.vnet.store.state().model.ports.find((p) => 
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  demo = await startDemo({ backend: "ovs", vm: "netns", listen: "127.0.0.1", port: 0, lab, controllerPort: 20_000 + Math.floor(Math.random() * 20_000), print: () => undefined });
+  demo = await startDemo({ backend: "ovs", vm: "netns", listen: "127.0.0.1", port: 0, lab, controllerPort: 0, print: () => undefined });
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
 }, 120_000);
 

@@ -404,6 +404,11 @@ describe("API: NIC changes and reboots reach the driver", () => {
     const r = await f.call("PATCH", `/api/vms/red1/nics/${nic.id}`, { network: blueNet }, red);
     expect(r.status).toBe(404);
     expect(nicIds()).toEqual(before);
+    // An admin sees the network, but the inventory's rule keeps a VM's NICs in its own tenant.
+    const admin = await f.call("PATCH", `/api/vms/red1/nics/${nic.id}`, { network: blueNet });
+    expect(admin.status).toBe(409);
+    expect(admin.body.error.message).toMatch(/belongs to another tenant than VM "red1"/);
+    expect(nicIds()).toEqual(before);
     expect((await f.call("PATCH", `/api/vms/red1/nics/${nic.id}`, {})).status).toBe(400);
   });
 

@@ -27,8 +27,7 @@ interface Ready {
 }
 
 function startDemo(backend: string, lab: string): Promise<Ready> {
-  const controllerPort = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, ["--import", "tsx", main, "demo", "--backend", backend, "--lab", lab, "--port", "0", "--controller-port", String(controllerPort)], {
+  const child = spawn(process.execPath, ["--import", "tsx", main, "demo", "--backend", backend, "--lab", lab, "--port", "0", "--controller-port", "0"], {
     cwd: root,
     env: { ...process.env, VNET_LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],

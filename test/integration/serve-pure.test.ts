@@ -8,7 +8,7 @@ import type { InventoryState } from "../../src/inventory/types";
 import { applyChanges, EMPTY_MODEL, type ModelChange } from "../../src/model";
 import type { HostStatus } from "../../src/realise/host";
 import { allTunnels, liveHostStatuses, liveSwitches } from "../../src/server/live-topology";
-import { chooseControllerTarget, parseListen } from "../../src/server/where";
+import { checkControllerTarget, chooseControllerTarget, parseListen } from "../../src/server/where";
 import { planDemo, pingPair } from "../../src/demo/plan";
 import type { HostPlan } from "../../src/lab/plan";
 
@@ -88,6 +88,13 @@ const port = (portNo: number, name: string, down = false): PortDesc => ({
   peer: 0,
   currSpeed: 0,
   maxSpeed: 0,
+});
+
+describe("checkControllerTarget", () => {
+  it("accepts what OVS accepts for a bridge's controller and names what it refused", () => {
+    for (const ok of ["tcp:198.51.100.1:6653", "ssl:[2001:db8::1]:6653", "unix:/run/vnet/of.sock"]) expect(() => checkControllerTarget(ok)).not.toThrow();
+    for (const bad of ["garbage", "tcp:198.51.100.1", "http://198.51.100.1:6653", "tcp::6653"]) expect(() => checkControllerTarget(bad)).toThrow(`(got "${bad}")`);
+  });
 });
 
 describe("the live topology from realiser statuses", () => {

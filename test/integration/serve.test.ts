@@ -7,6 +7,7 @@
 // The server runs as `node --import tsx src/cli/main.ts serve` so that SIGKILL reaches the real
 // process (a tsx launcher would pass it on to nobody).
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,7 +22,8 @@ const main = join(root, "src/cli/main.ts");
 const dataDir = mkdtempSync(join(tmpdir(), "dm-serve-"));
 const adminToken = newSecret();
 // A port of our own: other tests may hold the conventional 6653 on their own lab addresses.
-const controllerPort = 20_000 + (process.pid % 20_000);
+// Below the ephemeral range (32768+), fixed for the file: the restart must find the same port.
+const controllerPort = 20_000 + (process.pid % 12_000);
 
 let lab: Lab;
 let server: { child: ChildProcess; url: string; stderr: () => string } | null = null;
@@ -100,7 +102,7 @@ async function vmFlowPackets(dpid: string, vm: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  lab = await startLab({ hosts: 2 });
+  lab = await startLab({ hosts: 2, name: `dm${randomBytes(3).toString("hex").slice(0, 5)}` });
   const store = openInventory(dataDir);
   store.addToken({ id: newId("tok"), name: "test-admin", role: "admin", tenantId: null, createdAt: new Date().toISOString() }, adminToken);
   store.close();
@@ -173,6 +175,11 @@ describe("vnet serve on a 2-host lab", () => {
     const ports = await api<{ ports: Array<{ vm?: string; tenant?: string; tunnel?: string }> }>("GET", `/api/switches/${h1Dpid}`);
     expect(ports.ports.filter((p) => p.vm).map((p) => `${p.vm}:${p.tenant}`).sort()).toEqual(["ba:blue", "ra:red"]);
     expect(ports.ports.some((p) => p.tunnel === "h1->h2")).toBe(true);
+    // The "why" trace runs on what the realisers loaded: red reaches red across the tunnel, and
+    // blue's twin address is out of red's reach.
+    const trace = (from: string, to: string) => api<{ delivered: boolean; verdict: string }>("POST", "/api/trace", { from: vmByName.get(from)!.id, to: vmByName.get(to)!.id });
+    expect(await trace("ra", "rb")).toMatchObject({ delivered: true });
+    expect((await trace("ra", "bb")).delivered).toBe(false);
   }, 30_000);
 
   it("after SIGKILL and a restart the same inventory comes back, and a ping running throughout loses nothing", async () => {

@@ -3,7 +3,7 @@
 // inventory records what the driver reported. br-int is standalone with the hosts' uplinks on it
 // (no controller here), so the VMs lease from the lab's site LAN: a flat provider network.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLab, type Lab } from "../support/lab";
@@ -37,6 +37,7 @@ beforeAll(async () => {
   }
   await must("POST", "/api/hosts", { name: `far-${tag}`, managementAddress: "203.0.113.250", ovsdbTarget: "tcp:203.0.113.250:6640", backend: "ovs", uplink: "uplink" });
   await must("POST", "/api/networks", { name: "site", tenant: "red", kind: "provider", segmentationId: null, subnet: "203.0.113.0/24" });
+  await must("POST", "/api/networks", { name: "site7", tenant: "red", kind: "provider", segmentationId: 7, subnet: "203.0.113.0/24" });
 }, 60_000);
 
 afterAll(async () => {
@@ -73,7 +74,7 @@ describe("VM API over the netns driver", () => {
     expect(existsSync(`/run/netns/${b.netns}`)).toBe(false);
   }, 60_000);
 
-  it("hot-adds a NIC to a running VM through the API: a new bound br-int port, eth1 leases; removing it unplugs it", async () => {
+  it("hot-adds, removes and moves NICs of a running VM through the API: br-int ports, guest links and DHCP follow", async () => {
     const c = await must("POST", "/api/vms", { name: `c${tag}`, tenant: "red", host: `h1-${tag}`, driver: "netns", nics: [{ network: "site", mac: "02:00:5e:30:00:03" }] });
     try {
       await must("POST", `/api/vms/${c.id}/start`);
@@ -93,6 +94,19 @@ describe("VM API over the netns driver", () => {
       expect(removed.status).toBe(200);
       await client.waitFor((r) => findInterface(r, nicHostIfName(port.id)) === undefined, 5000);
       expect(await vms.netns.guestIfNames(spec())).toEqual({ [c.nics[0].id]: "eth0" });
+
+      // Moved to another network (a VLAN of the site; br-int is standalone here, so the same
+      // dnsmasq answers): same veth, but its DHCP client starts over for the new network.
+      const pidfile = join(lab.state.runDir, `vm-c${tag}`, "udhcpc-eth0.pid");
+      const before = readFileSync(pidfile, "utf8").trim();
+      await waitFor("eth0's lease", () => vms.netns.leases(spec()).find((l) => l.ifname === "eth0"), 20_000);
+      const moved = await f.call("PATCH", `/api/vms/${c.id}/nics/${c.nics[0].id}`, { network: "site7" });
+      expect(moved.status).toBe(200);
+      expect(moved.body.nics[0]).toMatchObject({ network: "site7", ipAssignment: "external" });
+      expect(readFileSync(pidfile, "utf8").trim()).not.toBe(before);
+      expect(await vms.netns.guestIfNames(spec())).toEqual({ [c.nics[0].id]: "eth0" });
+      await waitFor("eth0's lease after the move", () => vms.netns.leases(spec()).find((l) => l.ifname === "eth0"), 20_000);
+
       expect((await must("POST", `/api/vms/${c.id}/reboot`)).state).toBe("running");
       expect(await vms.netns.state(spec())).toBe("running");
     } finally {

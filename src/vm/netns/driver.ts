@@ -9,7 +9,7 @@
 //   destroy  all of that, then every process left in the namespace, the namespace, its run dir
 // The state is read from the system, never remembered: no namespace = absent, lo up = running.
 
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, tryRun, inNetns, type RunResult } from "../../lab/exec";
 import { killPid } from "../../lab/ovs";
@@ -218,6 +218,15 @@ export class NetnsDriver implements VmDriver {
       const hostIf = nicHostIfName(nic.port.id);
       await plugNic(w.side, hostIf, spec, nic);
       const guestIf = guestOf.get(hostIf)!;
+      // A NIC moved to another network keeps its veth, but its lease belongs to the old network:
+      // drop the address and ask the new network's DHCP server from scratch.
+      const marker = join(w.dir, `network-${guestIf}`);
+      const was = existsSync(marker) ? readFileSync(marker, "utf8") : null;
+      if (was !== null && was !== nic.network.id && clientRunning(w.dir, guestIf)) {
+        await stopClients(w.dir, w.netns, guestIf);
+        await tryRun(["ip", "-n", w.netns, "-4", "addr", "flush", "dev", guestIf]);
+      }
+      writeFileSync(marker, nic.network.id);
       if (!clientRunning(w.dir, guestIf)) startClient({ dir: w.dir, netns: w.netns, ifname: guestIf, hostname: spec.vm.name });
     }
   }

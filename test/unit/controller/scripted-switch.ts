@@ -94,15 +94,22 @@ export class ScriptedSwitch {
       return Promise.resolve(found as MessageOf<T>);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${type} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({
+      const waiter = {
         type,
         accept: ok,
-        resolve: (m) => {
+        resolve: (m: OfpMessage) => {
           clearTimeout(timer);
           resolve(m as MessageOf<T>);
         },
-      });
+      };
+      // A waiter that timed out must leave the list: left there, it would swallow the next
+      // matching message and hide it from every later next().
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Error(`no ${type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
   }
 

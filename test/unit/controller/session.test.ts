@@ -130,6 +130,30 @@ describe("handshake", () => {
     expect(logLines.some((l) => l.msg === "switch connection dropped" && String(l.reason).startsWith("version negotiation failed"))).toBe(true);
   });
 
+  it("refuses a HELLO whose bitmap lists thousands of versions without 1.3, and keeps running", async () => {
+    // 400 words of bitmap, every bit set but version 4: the refusal must stay a valid ERROR (its
+    // text bounded) instead of a reason too long to encode, thrown from the socket's data handler.
+    const words = 400;
+    const elementLen = 4 + 4 * words;
+    const bytes = Buffer.alloc(8 + elementLen);
+    bytes.writeUInt8(4, 0);
+    bytes.writeUInt16BE(bytes.length, 2);
+    bytes.writeUInt32BE(43, 4);
+    bytes.writeUInt16BE(1, 8); // OFPHET_VERSIONBITMAP
+    bytes.writeUInt16BE(elementLen, 10);
+    for (let i = 0; i < words; i++) bytes.writeUInt32BE(i === 0 ? 0xffffffef : 0xffffffff, 12 + 4 * i);
+    const script = await connectSwitch(7n, { hello: false, autoAnswer: false });
+    script.sendRaw(bytes);
+    const refusal = await script.next("error");
+    expect(refusal.errorType).toBe(OFPET.HELLO_FAILED);
+    expect(refusal.xid).toBe(43);
+    expect(Buffer.from(refusal.data).toString("ascii")).toMatch(/^peer supports versions \[0, 1, 2, 3, 5, 6, .*\], vnet only 4 \(OpenFlow 1\.3\)$/);
+    expect(refusal.data.length).toBeLessThan(1024);
+    await script.closedPromise;
+    // The controller still serves the next switch.
+    await upSwitch(8n);
+  });
+
   it("drops a switch that never finishes its handshake", async () => {
     const script = await connectSwitch(6n, { autoAnswer: false });
     await script.next("features_request");

@@ -119,6 +119,11 @@ describe("encode refuses values that do not fit", () => {
     ["a masked tcp_dst", { ...fm, match: { tcp_dst: { value: 80, mask: 0xff } } as never }, "match field tcp_dst cannot be masked in OpenFlow 1.3"],
     ["an unknown match field", { ...fm, match: { eth_dest: "52:54:00:00:00:01" } as never }, 'unknown match field "eth_dest"'],
     ["an unknown action", { ...fm, instructions: [{ type: "apply_actions", actions: [{ type: "flood" } as never] }] }, 'unknown action type "flood"'],
+    [
+      "a masked set_field (OpenFlow 1.3 forbids it, and decode would refuse it)",
+      { ...fm, instructions: [{ type: "apply_actions", actions: [{ type: "set_field", field: "eth_dst", value: { value: "52:54:00:00:00:01", mask: "ff:ff:ff:00:00:00" } } as never] }] },
+      "set_field of eth_dst cannot carry a mask in OpenFlow 1.3",
+    ],
     ["missing instructions", { ...fm, instructions: undefined as never }, "instructions must be an array"],
     ["an unknown message type", { type: "flow_add", xid: 1 } as never, 'unknown message type "flow_add"'],
     ["a body over 65535 bytes", { type: "echo_request", xid: 1, data: Buffer.alloc(70000) }, "message is longer than the 65535 bytes a 16-bit length allows"],

@@ -1,6 +1,6 @@
 // The framer cuts a TCP stream into messages wherever the stream was split: tested at every split
 // point, with many messages per chunk, one byte at a time, and with forged lengths.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { decode, encode, Framer, OfpDecodeError } from "../../../openflow";
 import { samples } from "./samples";
 
@@ -53,6 +53,25 @@ describe("Framer", () => {
     }
     expect(frames.map(decode)).toEqual(messages);
     expect(framer.buffered).toBe(0);
+  });
+
+  it("copies a message fed one byte at a time a bounded number of times, not once per byte", () => {
+    // Joining the held bytes with every new chunk would copy a 16 KiB message 16,384 times
+    // (128 MiB): a peer trickling bytes could make the controller spend its time copying.
+    const big = encode({ type: "echo_request", xid: 9, data: Buffer.alloc(16384, 7) });
+    const spies = [vi.spyOn(Buffer, "concat"), vi.spyOn(Buffer, "allocUnsafe"), vi.spyOn(Buffer, "from"), vi.spyOn(Buffer, "alloc")];
+    const framer = new Framer();
+    const frames: Buffer[] = [];
+    try {
+      for (let i = 0; i < big.length; i++) frames.push(...framer.push(big.subarray(i, i + 1)));
+      let allocated = 0;
+      for (const spy of spies) for (const r of spy.mock.results) if (r.type === "return") allocated += (r.value as Buffer).length;
+      expect(allocated).toBeLessThan(4 * big.length);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(frames.length).toBe(1);
+    expect(frames[0]!.equals(big)).toBe(true);
   });
 
   it("keeps a partial message even if the caller reuses the chunk's memory", () => {

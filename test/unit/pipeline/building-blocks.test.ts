@@ -6,6 +6,7 @@ import {
   asActual,
   bucket,
   canonicalMatch,
+  isInSync,
   decodeCookie,
   diff,
   flow,
@@ -120,6 +121,24 @@ describe("diff", () => {
     const reported = { ...asActual(state([desired], [])).flows[0]!, match: { ipv4_src: { value: "192.0.2.5", mask: "255.255.255.255" }, eth_type: 0x0800, eth_src: "02:00:00:00:00:01", in_port: 1 } };
     expect(canonicalMatch(reported.match)).toBe(canonicalMatch(desired.match));
     expect(diff(state([desired], []), { flows: [reported], groups: [] })).toEqual([{ type: "barrier_request", xid: 0 }]);
+  });
+
+  it("keys each desired flow once and re-uses it, still comparing every fresh read of the switch in full", () => {
+    const multi = flow("classify", "port", { in_port: 1 }, [apply(output(2)), writeMetadata(5n, 0xffn), goto("port_security")], cookie);
+    const desired = state([multi], [g0, g1]);
+    const read = () => structuredClone(asActual(desired));
+    expect(isInSync(diff(desired, read()))).toBe(true);
+    // The same DesiredState again (the realiser re-uses it while model and wiring hold), against
+    // a read where the switch listed the instructions out of execution order: still in sync.
+    const reordered = read();
+    const f0 = reordered.flows[0]!;
+    reordered.flows = [{ ...f0, instructions: [...f0.instructions].reverse() }];
+    expect(isInSync(diff(desired, reordered))).toBe(true);
+    // A read whose instructions really differ is modified, and one missing the flow gets it back.
+    const drifted = read();
+    drifted.flows = [{ ...drifted.flows[0]!, instructions: [apply(groupAction(11))] }];
+    expect(diff(desired, drifted).map((m) => (m.type === "flow_mod" ? m.command : m.type))).toEqual([OFPFC.MODIFY_STRICT, "barrier_request"]);
+    expect(diff(desired, { flows: [], groups: read().groups }).map((m) => (m.type === "flow_mod" ? m.command : m.type))).toEqual([OFPFC.ADD, "barrier_request"]);
   });
 
   it("modifies a group whose buckets changed", () => {
