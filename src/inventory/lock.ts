@@ -16,6 +16,31 @@ function alive(pid: number): boolean {
   }
 }
 
+function lockedError(dataDir: string, holder: number): DataDirLockedError {
+  return new DataDirLockedError(`another vnet serve (pid ${holder}) is using ${dataDir}; stop it first`);
+}
+
+/** The pid of the live process holding the lock, or null when the directory is free (or its lock stale). */
+function liveHolder(file: string): number | null {
+  let holder: number;
+  try {
+    holder = Number.parseInt(readFileSync(file, "utf8"), 10);
+  } catch {
+    return null;
+  }
+  return Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder) ? holder : null;
+}
+
+/**
+ * Throws DataDirLockedError when another live process holds the directory, without taking the
+ * lock: a caller that must open other resources first (the controller's port) checks this so that
+ * a second `vnet serve` is told why, instead of failing on the port.
+ */
+export function assertDataDirFree(dataDir: string): void {
+  const holder = liveHolder(join(dataDir, "serve.pid"));
+  if (holder !== null) throw lockedError(dataDir, holder);
+}
+
 /** Takes the lock or throws DataDirLockedError naming the holder; returns the release function. */
 export function lockDataDir(dataDir: string): () => void {
   const file = join(dataDir, "serve.pid");
@@ -33,10 +58,8 @@ export function lockDataDir(dataDir: string): () => void {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = Number.parseInt(readFileSync(file, "utf8"), 10);
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-        throw new DataDirLockedError(`another vnet serve (pid ${holder}) is using ${dataDir}; stop it first`);
-      }
+      const holder = liveHolder(file);
+      if (holder !== null) throw lockedError(dataDir, holder);
       rmSync(file, { force: true }); // stale: its process is gone
     }
   }

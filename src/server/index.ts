@@ -19,6 +19,7 @@ import { pipelineTracer } from "../api/pipeline-tracer";
 import type { RunningServer } from "../api/server";
 import { serve } from "../cli/commands/serve";
 import { Controller } from "../controller/controller";
+import { assertDataDirFree } from "../inventory/lock";
 import type { SqliteInventory } from "../inventory/sqlite";
 import { KernelRealiser } from "../kernel/realiser";
 import type { LiveView } from "../live/view";
@@ -100,6 +101,8 @@ export async function startVnet(opts: VnetOptions): Promise<Vnet> {
 
   // A bad target would only surface later, as every host's OVSDB transaction failing.
   if (opts.controller?.target !== undefined) checkControllerTarget(opts.controller.target);
+  // A second vnet on the same inventory would otherwise fail first on the controller's port.
+  assertDataDirFree(opts.dataDir);
 
   try {
     const controller = new Controller({ logger: log.child({ part: "controller" }) });

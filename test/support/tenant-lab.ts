@@ -89,8 +89,8 @@ export interface TenantLab {
   timings: { hostsReady: number; vmsStarted: number };
   /** Runs a command inside a VM (never rejects: see the exit code). */
   exec(vm: TenantVm, argv: readonly string[], timeoutMs?: number): Promise<RunResult>;
-  /** Pings every target from a VM at once; which answered, and the VM's ARP table afterwards. */
-  reachable(vm: TenantVm, targets: readonly string[]): Promise<{ ok: Set<string>; neigh: Map<string, string> }>;
+  /** Pings every target from a VM at once (3 echoes each); replies per target, and the VM's ARP table afterwards. */
+  reachable(vm: TenantVm, targets: readonly string[]): Promise<{ replies: Map<string, number>; neigh: Map<string, string> }>;
   /**
    * Frames the VM's port dropped for lying about its addresses, as its host's backend counts
    * them: OVS, the packet counts of the port's spoof_drop flows (read over OpenFlow); Linux
@@ -216,18 +216,22 @@ export async function startTenantLab(layout: Layout): Promise<TenantLab> {
       },
       exec,
       async reachable(vm, targets) {
+        // busybox ping exits 1 when any echo is lost, and the first packet into an OVS userspace
+        // tunnel is (OVS drops it while it resolves the underlay neighbour): count replies instead.
         const script =
-          targets.map((t) => `(busybox ping -c 3 -i 0.3 -W 1 -w 3 ${t} >/dev/null 2>&1 && echo "ok ${t}" || echo "no ${t}") &`).join("\n") + "\nwait\nip -4 neigh show dev eth0\n";
+          targets.map((t) => `(n=$(busybox ping -c 3 -i 0.3 -W 1 -w 3 ${t} 2>/dev/null | grep -c "bytes from"); echo "rx ${t} $n") &`).join("\n") + "\nwait\nip -4 neigh show dev eth0\n";
         const r = await exec(vm, ["sh", "-c", script], 20_000);
-        const ok = new Set<string>();
+        const replies = new Map<string, number>();
         const neigh = new Map<string, string>();
         for (const line of r.stdout.split("\n")) {
-          const m = /^ok (\S+)$/.exec(line);
-          if (m) ok.add(m[1]!);
+          const m = /^rx (\S+) (\d+)$/.exec(line);
+          if (m) replies.set(m[1]!, Number(m[2]));
           const n = /^(\S+) lladdr (\S+)/.exec(line);
           if (n) neigh.set(n[1]!, n[2]!);
         }
-        return { ok, neigh };
+        const missing = targets.filter((t) => !replies.has(t));
+        if (missing.length) throw new Error(`${vm.id}: no ping result for ${missing.join(", ")} (${r.stdout}${r.stderr})`);
+        return { replies, neigh };
       },
       async spoofDrops(vm) {
         if (backends[vm.host] === "bridge") {

@@ -264,12 +264,13 @@ export function mountTopology(root: HTMLElement, live: LiveClient): () => void {
     showDetails(d.kind, d.ref);
   });
 
-  let pending = false;
+  // Coalesce bursts of live events into one render; the timer is cleared when the view closes,
+  // or it would render into a destroyed graph.
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = () => {
-    if (pending) return;
-    pending = true;
-    setTimeout(() => {
-      pending = false;
+    if (timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
       render();
     }, 100);
   };
@@ -278,6 +279,7 @@ export function mountTopology(root: HTMLElement, live: LiveClient): () => void {
   window.addEventListener("resize", onResize);
   render();
   return () => {
+    if (timer !== undefined) clearTimeout(timer);
     offs.forEach((off) => off());
     window.removeEventListener("resize", onResize);
     delete (globalThis as { vnetGraph?: Core }).vnetGraph;
