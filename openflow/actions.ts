@@ -7,6 +7,7 @@ import type { Writer } from "./writer";
 import { OfpEncodeError } from "./errors";
 import { NX_EXPERIMENTER_ID, NXAST, OFPAT, OFPCML_NO_BUFFER, OFPP } from "./spec";
 import { OXM_FIELD_MAP, fieldOfNxHeader, readOxm, writeOxm } from "./oxm";
+import { expectTlvLength, readTlv } from "./tlv";
 
 /** Actions whose whole body is 4 bytes of padding, by type. */
 const BARE: Record<number, Action["type"]> = {
@@ -187,31 +188,26 @@ export function readActions(r: Reader): Action[] {
 }
 
 export function readAction(outer: Reader): Action {
-  const start = outer.pos;
-  const type = outer.u16("action type");
-  const len = outer.u16("action length");
-  if (len < 8 || len % 8 !== 0) outer.fail(`action length ${len} is not a multiple of 8 of at least 8`, start + 2);
-  outer.pos = start;
-  const r = outer.sub(len, "action");
-  r.pos = start + 4;
+  const t = readTlv(outer, "action");
+  const { type, start, body: r } = t;
   switch (type) {
     case OFPAT.OUTPUT: {
-      if (len !== 16) r.fail(`output action length ${len}, expected 16`, start + 2);
+      expectTlvLength(t, 16, "output action");
       const port = r.u32("output port");
       const maxLen = r.u16("output max_len");
       return maxLen === defaultMaxLen(port) ? { type: "output", port } : { type: "output", port, maxLen };
     }
     case OFPAT.SET_MPLS_TTL:
     case OFPAT.SET_NW_TTL: {
-      expectLen(r, len, 8, start);
+      expectTlvLength(t, 8, "action");
       const ttl = r.u8("ttl");
       return { type: type === OFPAT.SET_MPLS_TTL ? "set_mpls_ttl" : "set_nw_ttl", ttl };
     }
     case OFPAT.SET_QUEUE:
-      expectLen(r, len, 8, start);
+      expectTlvLength(t, 8, "action");
       return { type: "set_queue", queueId: r.u32("queue_id") };
     case OFPAT.GROUP:
-      expectLen(r, len, 8, start);
+      expectTlvLength(t, 8, "action");
       return { type: "group", groupId: r.u32("group_id") };
     case OFPAT.SET_FIELD: {
       const tlv = readOxm(r);
@@ -230,21 +226,17 @@ export function readAction(outer: Reader): Action {
     default: {
       const bare = BARE[type];
       if (bare !== undefined) {
-        expectLen(r, len, 8, start);
+        expectTlvLength(t, 8, "action");
         return { type: bare } as Action;
       }
       const eth = ETHERTYPE[type];
       if (eth !== undefined) {
-        expectLen(r, len, 8, start);
+        expectTlvLength(t, 8, "action");
         return { type: eth, ethertype: r.u16("ethertype") };
       }
       return r.fail(`unknown action type ${type}`, start);
     }
   }
-}
-
-function expectLen(r: Reader, len: number, want: number, start: number): void {
-  if (len !== want) r.fail(`action length ${len}, expected ${want}`, start + 2);
 }
 
 function readExperimenterAction(r: Reader, start: number): Action {

@@ -6,6 +6,7 @@ import type { Writer } from "./writer";
 import { OfpEncodeError } from "./errors";
 import { OFPIT } from "./spec";
 import { readActions, writeActions } from "./actions";
+import { expectTlvLength, readTlv } from "./tlv";
 
 export function writeInstructions(w: Writer, instructions: readonly Instruction[]): void {
   if (!Array.isArray(instructions)) throw new OfpEncodeError("instructions must be an array");
@@ -66,22 +67,14 @@ export function readInstructions(r: Reader): Instruction[] {
 }
 
 export function readInstruction(outer: Reader): Instruction {
-  const start = outer.pos;
-  const type = outer.u16("instruction type");
-  const len = outer.u16("instruction length");
-  if (len < 8 || len % 8 !== 0) outer.fail(`instruction length ${len} is not a multiple of 8 of at least 8`, start + 2);
-  outer.pos = start;
-  const r = outer.sub(len, "instruction");
-  r.pos = start + 4;
-  const fixed = (want: number): void => {
-    if (len !== want) r.fail(`instruction length ${len}, expected ${want}`, start + 2);
-  };
-  switch (type) {
+  const t = readTlv(outer, "instruction");
+  const r = t.body;
+  switch (t.type) {
     case OFPIT.GOTO_TABLE:
-      fixed(8);
+      expectTlvLength(t, 8, "instruction");
       return { type: "goto_table", tableId: r.u8("table_id") };
     case OFPIT.WRITE_METADATA: {
-      fixed(24);
+      expectTlvLength(t, 24, "instruction");
       r.skip(4, "pad");
       const metadata = r.u64("metadata");
       return { type: "write_metadata", metadata, mask: r.u64("metadata_mask") };
@@ -89,18 +82,18 @@ export function readInstruction(outer: Reader): Instruction {
     case OFPIT.WRITE_ACTIONS:
     case OFPIT.APPLY_ACTIONS:
       r.skip(4, "pad");
-      return { type: type === OFPIT.WRITE_ACTIONS ? "write_actions" : "apply_actions", actions: readActions(r) };
+      return { type: t.type === OFPIT.WRITE_ACTIONS ? "write_actions" : "apply_actions", actions: readActions(r) };
     case OFPIT.CLEAR_ACTIONS:
-      fixed(8);
+      expectTlvLength(t, 8, "instruction");
       return { type: "clear_actions" };
     case OFPIT.METER:
-      fixed(8);
+      expectTlvLength(t, 8, "instruction");
       return { type: "meter", meterId: r.u32("meter_id") };
     case OFPIT.EXPERIMENTER: {
       const experimenter = r.u32("experimenter");
       return { type: "experimenter", experimenter, data: r.rest() };
     }
     default:
-      return r.fail(`unknown instruction type ${type}`, start);
+      return r.fail(`unknown instruction type ${t.type}`, t.start);
   }
 }

@@ -251,15 +251,13 @@ function writeValue(w: Writer, f: OxmField, v: unknown, what: string): void {
       return w.u32(v as number, what);
     case "u64":
       return w.u64(v as bigint, what);
+    // Addresses are parsed straight into the bytes they fill (a bad one aborts the whole message).
     case "mac":
-      w.zeros(6);
-      return writeMac(v as string, w.buf, w.pos - 6, what);
+      return writeMac(v as string, w.buf, w.reserve(6), what);
     case "ipv4":
-      w.zeros(4);
-      return writeIpv4(v as string, w.buf, w.pos - 4, what);
+      return writeIpv4(v as string, w.buf, w.reserve(4), what);
     case "ipv6":
-      w.zeros(16);
-      return writeIpv6(v as string, w.buf, w.pos - 16, what);
+      return writeIpv6(v as string, w.buf, w.reserve(16), what);
   }
 }
 
@@ -271,15 +269,17 @@ function isMasked(v: unknown): v is { value: unknown; mask: unknown } {
 
 /** Writes one OXM TLV for field `f` (a value or { value, mask }). */
 export function writeOxm(w: Writer, f: OxmField, v: unknown): void {
-  const masked = isMasked(v);
-  if (masked && !f.maskable) throw new OfpEncodeError(`match field ${f.name} cannot be masked in OpenFlow 1.3`);
-  w.u32(masked ? f.maskedHeader : f.header, "oxm header");
-  if (masked) {
-    writeValue(w, f, v.value, f.label);
-    writeValue(w, f, v.mask, f.maskLabel);
-  } else {
+  // Plain values (number, bigint, string) first: the common case skips the `in` test.
+  if (typeof v !== "object" || v === null || !("mask" in v)) {
+    w.u32(f.header, "oxm header");
     writeValue(w, f, v, f.label);
+    return;
   }
+  if (!f.maskable) throw new OfpEncodeError(`match field ${f.name} cannot be masked in OpenFlow 1.3`);
+  w.u32(f.maskedHeader, "oxm header");
+  const masked = v as { value: unknown; mask: unknown };
+  writeValue(w, f, masked.value, f.label);
+  writeValue(w, f, masked.mask, f.maskLabel);
 }
 
 /** An OXM TLV read from the wire: a known field, or raw bytes of one the codec does not know. */

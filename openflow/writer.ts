@@ -101,6 +101,13 @@ export class Writer {
     this.view.setBigUint64(this.pos, v);
     this.pos += 8;
   }
+  /** Claims the next n bytes for the caller to fill in place (at the returned position). */
+  reserve(n: number): number {
+    const p = this.pos;
+    if (p + n > this.limit) this.overflow(n);
+    this.pos = p + n;
+    return p;
+  }
   zeros(n: number): void {
     if (this.pos + n > this.limit) this.overflow(n);
     // A plain loop: Buffer.fill costs more than it saves for the few pad bytes OpenFlow uses.

@@ -2,8 +2,8 @@
 // shape depends on the multipart type. Arrays of variable-length entries (flow stats, group
 // stats, table features...) each carry their own length and are read through bounded readers.
 import type {
-  FlowStats, GroupDesc, GroupStats, MeterConfig, MeterStats, MultipartReplyBody, MultipartRequestBody,
-  PortStats, QueueStats, TableFeatureProp, TableFeatures, TableStats,
+  Bytes, FlowStats, GroupDesc, GroupStats, MessageOf, MeterConfig, MeterStats, MultipartReply, MultipartReplyBody,
+  MultipartRequest, MultipartRequestBody, PortStats, QueueStats, TableFeatureProp, TableFeatures, TableStats,
 } from "../types";
 import type { Reader } from "../reader";
 import type { Writer } from "../writer";
@@ -54,243 +54,238 @@ function readLengthPrefixed<T>(r: Reader, what: string, min: number, lenAt: numb
   return out;
 }
 
+/** Reads an array of fixed-size entries filling the rest of the reader. */
+function readFixed<T>(r: Reader, size: number, what: string, read: (e: Reader) => T): T[] {
+  const out: T[] = [];
+  while (r.pos < r.end) out.push(read(r.sub(size, what)));
+  return out;
+}
+
+/**
+ * Both directions share the 16-byte header (type, flags, pad); what follows depends on the kind.
+ * Decoded objects keep the order type, xid, flags, kind, body.
+ */
+function multipart<T extends "multipart_request" | "multipart_reply">(
+  type: T,
+  code: number,
+  writeBody: (w: Writer, m: MessageOf<T>) => void,
+  readBody: (r: Reader, kind: Kind) => object,
+): BodyCodec<T> {
+  return {
+    code,
+    write(w, m) {
+      const head = m as MultipartRequest | MultipartReply;
+      w.u16(kindCode(head.kind), "multipart type");
+      w.u16(head.flags, "multipart flags");
+      w.zeros(4);
+      writeBody(w, m);
+    },
+    read(r, xid) {
+      const start = r.pos;
+      const kindNumber = r.u16("multipart type");
+      const flags = r.u16("multipart flags");
+      r.skip(4, "pad");
+      const kind = CODE_KIND.get(kindNumber);
+      if (kind === undefined) return r.fail(`unknown multipart type ${kindNumber}`, start);
+      return { type, xid, flags, ...readBody(r, kind) } as MessageOf<T>;
+    },
+  };
+}
+
+/** The experimenter body is the same both ways: experimenter id, its type, opaque data. */
+function writeExperimenterBody(w: Writer, m: { experimenter: number; expType: number; data: Uint8Array }): void {
+  w.u32(m.experimenter, "experimenter");
+  w.u32(m.expType, "experimenter expType");
+  w.bytes(m.data, "experimenter data");
+}
+function readExperimenterBody(r: Reader): { kind: "experimenter"; experimenter: number; expType: number; data: Bytes } {
+  const experimenter = r.u32("experimenter");
+  const expType = r.u32("exp_type");
+  return { kind: "experimenter", experimenter, expType, data: r.rest() };
+}
+
 // ---- requests -------------------------------------------------------------------------------
 
-export const multipartRequest: BodyCodec<"multipart_request"> = {
-  code: OFPT.MULTIPART_REQUEST,
-  write(w, m) {
-    w.u16(kindCode(m.kind), "multipart type");
-    w.u16(m.flags, "multipart flags");
-    w.zeros(4);
-    switch (m.kind) {
-      case "desc":
-      case "table":
-      case "group_desc":
-      case "group_features":
-      case "meter_features":
-      case "port_desc":
-        return;
-      case "flow":
-      case "aggregate":
-        w.u8(m.tableId, `${m.kind} request tableId`);
-        w.zeros(3);
-        w.u32(m.outPort, `${m.kind} request outPort`);
-        w.u32(m.outGroup, `${m.kind} request outGroup`);
-        w.zeros(4);
-        w.u64(m.cookie, `${m.kind} request cookie`);
-        w.u64(m.cookieMask, `${m.kind} request cookieMask`);
-        writeMatch(w, m.match);
-        return;
-      case "port_stats":
-        w.u32(m.portNo, "port_stats request portNo");
-        w.zeros(4);
-        return;
-      case "queue":
-        w.u32(m.portNo, "queue request portNo");
-        w.u32(m.queueId, "queue request queueId");
-        return;
-      case "group":
-        w.u32(m.groupId, "group request groupId");
-        w.zeros(4);
-        return;
-      case "meter":
-      case "meter_config":
-        w.u32(m.meterId, `${m.kind} request meterId`);
-        w.zeros(4);
-        return;
-      case "table_features":
-        writeTableFeatures(w, m.tables);
-        return;
-      case "experimenter":
-        w.u32(m.experimenter, "experimenter");
-        w.u32(m.expType, "experimenter expType");
-        w.bytes(m.data, "experimenter data");
-        return;
-    }
-  },
-  read(r, xid) {
-    const start = r.pos;
-    const code = r.u16("multipart type");
-    const flags = r.u16("multipart flags");
-    r.skip(4, "pad");
-    const kind = CODE_KIND.get(code);
-    if (kind === undefined) return r.fail(`unknown multipart type ${code}`, start);
-    const head = { type: "multipart_request" as const, xid, flags };
-    switch (kind) {
-      case "desc":
-      case "table":
-      case "group_desc":
-      case "group_features":
-      case "meter_features":
-      case "port_desc":
-        r.done(`${kind} request`);
-        return { ...head, kind };
-      case "flow":
-      case "aggregate": {
-        const tableId = r.u8("table_id");
-        r.skip(3, "pad");
-        const outPort = r.u32("out_port");
-        const outGroup = r.u32("out_group");
-        r.skip(4, "pad");
-        const cookie = r.u64("cookie");
-        const cookieMask = r.u64("cookie_mask");
-        const match = readMatch(r);
-        r.done(`${kind} request`);
-        return { ...head, kind, tableId, outPort, outGroup, cookie, cookieMask, match };
-      }
-      case "port_stats": {
-        const portNo = r.u32("port_no");
-        r.skip(4, "pad");
-        r.done("port_stats request");
-        return { ...head, kind, portNo };
-      }
-      case "queue": {
-        const portNo = r.u32("port_no");
-        const queueId = r.u32("queue_id");
-        r.done("queue request");
-        return { ...head, kind, portNo, queueId };
-      }
-      case "group": {
-        const groupId = r.u32("group_id");
-        r.skip(4, "pad");
-        r.done("group request");
-        return { ...head, kind, groupId };
-      }
-      case "meter":
-      case "meter_config": {
-        const meterId = r.u32("meter_id");
-        r.skip(4, "pad");
-        r.done(`${kind} request`);
-        return { ...head, kind, meterId };
-      }
-      case "table_features":
-        return { ...head, kind, tables: readTableFeatures(r) };
-      case "experimenter": {
-        const experimenter = r.u32("experimenter");
-        const expType = r.u32("exp_type");
-        return { ...head, kind, experimenter, expType, data: r.rest() };
-      }
-    }
-  },
+/** Requests whose body is one 32-bit id and 4 bytes of padding: the id's name, and its wire name. */
+const ID_REQUESTS: Partial<Record<Kind, [field: string, wire: string]>> = {
+  port_stats: ["portNo", "port_no"],
+  group: ["groupId", "group_id"],
+  meter: ["meterId", "meter_id"],
+  meter_config: ["meterId", "meter_id"],
 };
+
+function writeRequestBody(w: Writer, m: MultipartRequest): void {
+  const id = ID_REQUESTS[m.kind];
+  if (id !== undefined) {
+    w.u32((m as unknown as Record<string, number>)[id[0]]!, `${m.kind} request ${id[0]}`);
+    w.zeros(4);
+    return;
+  }
+  switch (m.kind) {
+    case "flow":
+    case "aggregate":
+      w.u8(m.tableId, `${m.kind} request tableId`);
+      w.zeros(3);
+      w.u32(m.outPort, `${m.kind} request outPort`);
+      w.u32(m.outGroup, `${m.kind} request outGroup`);
+      w.zeros(4);
+      w.u64(m.cookie, `${m.kind} request cookie`);
+      w.u64(m.cookieMask, `${m.kind} request cookieMask`);
+      writeMatch(w, m.match);
+      return;
+    case "queue":
+      w.u32(m.portNo, "queue request portNo");
+      w.u32(m.queueId, "queue request queueId");
+      return;
+    case "table_features":
+      writeTableFeatures(w, m.tables);
+      return;
+    case "experimenter":
+      writeExperimenterBody(w, m);
+      return;
+    default:
+      return; // desc, table, group_desc, group_features, meter_features, port_desc: no body
+  }
+}
+
+function readRequestBody(r: Reader, kind: Kind): MultipartRequestBody {
+  const id = ID_REQUESTS[kind];
+  if (id !== undefined) {
+    const value = r.u32(id[1]);
+    r.skip(4, "pad");
+    r.done(`${kind} request`);
+    return { kind, [id[0]]: value } as MultipartRequestBody;
+  }
+  switch (kind) {
+    case "flow":
+    case "aggregate": {
+      const tableId = r.u8("table_id");
+      r.skip(3, "pad");
+      const outPort = r.u32("out_port");
+      const outGroup = r.u32("out_group");
+      r.skip(4, "pad");
+      const cookie = r.u64("cookie");
+      const cookieMask = r.u64("cookie_mask");
+      const match = readMatch(r);
+      r.done(`${kind} request`);
+      return { kind, tableId, outPort, outGroup, cookie, cookieMask, match };
+    }
+    case "queue": {
+      const portNo = r.u32("port_no");
+      const queueId = r.u32("queue_id");
+      r.done("queue request");
+      return { kind, portNo, queueId };
+    }
+    case "table_features":
+      return { kind, tables: readTableFeatures(r) };
+    case "experimenter":
+      return readExperimenterBody(r);
+    default:
+      r.done(`${kind} request`);
+      return { kind } as MultipartRequestBody;
+  }
+}
+
+export const multipartRequest = multipart("multipart_request", OFPT.MULTIPART_REQUEST, writeRequestBody, readRequestBody);
 
 // ---- replies --------------------------------------------------------------------------------
 
 const DESC_WIDTH = 256;
 const SERIAL_WIDTH = 32;
 
-export const multipartReply: BodyCodec<"multipart_reply"> = {
-  code: OFPT.MULTIPART_REPLY,
-  write(w, m) {
-    w.u16(kindCode(m.kind), "multipart type");
-    w.u16(m.flags, "multipart flags");
-    w.zeros(4);
-    switch (m.kind) {
-      case "desc":
-        w.str(m.mfrDesc, DESC_WIDTH, "desc mfrDesc");
-        w.str(m.hwDesc, DESC_WIDTH, "desc hwDesc");
-        w.str(m.swDesc, DESC_WIDTH, "desc swDesc");
-        w.str(m.serialNum, SERIAL_WIDTH, "desc serialNum");
-        w.str(m.dpDesc, DESC_WIDTH, "desc dpDesc");
-        return;
-      case "flow":
-        for (const f of m.flows) writeFlowStats(w, f);
-        return;
-      case "aggregate":
-        w.u64(m.packetCount, "aggregate packetCount");
-        w.u64(m.byteCount, "aggregate byteCount");
-        w.u32(m.flowCount, "aggregate flowCount");
-        w.zeros(4);
-        return;
-      case "table":
-        for (const t of m.tables) {
-          w.u8(t.tableId, "table stats tableId");
-          w.zeros(3);
-          w.u32(t.activeCount, "table stats activeCount");
-          w.u64(t.lookupCount, "table stats lookupCount");
-          w.u64(t.matchedCount, "table stats matchedCount");
-        }
-        return;
-      case "port_stats":
-        for (const p of m.ports) writePortStats(w, p);
-        return;
-      case "queue":
-        for (const q of m.queues) {
-          w.u32(q.portNo, "queue stats portNo");
-          w.u32(q.queueId, "queue stats queueId");
-          w.u64(q.txBytes, "queue stats txBytes");
-          w.u64(q.txPackets, "queue stats txPackets");
-          w.u64(q.txErrors, "queue stats txErrors");
-          w.u32(q.durationSec, "queue stats durationSec");
-          w.u32(q.durationNsec, "queue stats durationNsec");
-        }
-        return;
-      case "group":
-        for (const g of m.groups) writeGroupStats(w, g);
-        return;
-      case "group_desc":
-        for (const g of m.groups) {
-          const start = w.pos;
-          w.u16(0, "group desc length");
-          w.u8(g.groupType, "group desc groupType");
-          w.zeros(1);
-          w.u32(g.groupId, "group desc groupId");
-          writeBuckets(w, g.buckets);
-          w.patchLen16(start, start, "group desc");
-        }
-        return;
-      case "group_features":
-        w.u32(m.types, "group_features types");
-        w.u32(m.capabilities, "group_features capabilities");
-        for (let i = 0; i < 4; i++) w.u32(m.maxGroups[i]!, `group_features maxGroups[${i}]`);
-        for (let i = 0; i < 4; i++) w.u32(m.actions[i]!, `group_features actions[${i}]`);
-        return;
-      case "meter":
-        for (const s of m.meters) writeMeterStats(w, s);
-        return;
-      case "meter_config":
-        for (const c of m.meters) {
-          const start = w.pos;
-          w.u16(0, "meter config length");
-          w.u16(c.flags, "meter config flags");
-          w.u32(c.meterId, "meter config meterId");
-          writeMeterBands(w, c.bands);
-          w.patchLen16(start, start, "meter config");
-        }
-        return;
-      case "meter_features":
-        w.u32(m.maxMeter, "meter_features maxMeter");
-        w.u32(m.bandTypes, "meter_features bandTypes");
-        w.u32(m.capabilities, "meter_features capabilities");
-        w.u8(m.maxBands, "meter_features maxBands");
-        w.u8(m.maxColor, "meter_features maxColor");
-        w.zeros(2);
-        return;
-      case "table_features":
-        writeTableFeatures(w, m.tables);
-        return;
-      case "port_desc":
-        for (const p of m.ports) writePort(w, p);
-        return;
-      case "experimenter":
-        w.u32(m.experimenter, "experimenter");
-        w.u32(m.expType, "experimenter expType");
-        w.bytes(m.data, "experimenter data");
-        return;
-    }
-  },
-  read(r, xid) {
-    const start = r.pos;
-    const code = r.u16("multipart type");
-    const flags = r.u16("multipart flags");
-    r.skip(4, "pad");
-    const kind = CODE_KIND.get(code);
-    if (kind === undefined) return r.fail(`unknown multipart type ${code}`, start);
-    const head = { type: "multipart_reply" as const, xid, flags };
-    const body = readReplyBody(r, kind);
-    return { ...head, ...body };
-  },
-};
+function writeReplyBody(w: Writer, m: MultipartReply): void {
+  switch (m.kind) {
+    case "desc":
+      w.str(m.mfrDesc, DESC_WIDTH, "desc mfrDesc");
+      w.str(m.hwDesc, DESC_WIDTH, "desc hwDesc");
+      w.str(m.swDesc, DESC_WIDTH, "desc swDesc");
+      w.str(m.serialNum, SERIAL_WIDTH, "desc serialNum");
+      w.str(m.dpDesc, DESC_WIDTH, "desc dpDesc");
+      return;
+    case "flow":
+      for (const f of m.flows) writeFlowStats(w, f);
+      return;
+    case "aggregate":
+      w.u64(m.packetCount, "aggregate packetCount");
+      w.u64(m.byteCount, "aggregate byteCount");
+      w.u32(m.flowCount, "aggregate flowCount");
+      w.zeros(4);
+      return;
+    case "table":
+      for (const t of m.tables) {
+        w.u8(t.tableId, "table stats tableId");
+        w.zeros(3);
+        w.u32(t.activeCount, "table stats activeCount");
+        w.u64(t.lookupCount, "table stats lookupCount");
+        w.u64(t.matchedCount, "table stats matchedCount");
+      }
+      return;
+    case "port_stats":
+      for (const p of m.ports) writePortStats(w, p);
+      return;
+    case "queue":
+      for (const q of m.queues) {
+        w.u32(q.portNo, "queue stats portNo");
+        w.u32(q.queueId, "queue stats queueId");
+        w.u64(q.txBytes, "queue stats txBytes");
+        w.u64(q.txPackets, "queue stats txPackets");
+        w.u64(q.txErrors, "queue stats txErrors");
+        w.u32(q.durationSec, "queue stats durationSec");
+        w.u32(q.durationNsec, "queue stats durationNsec");
+      }
+      return;
+    case "group":
+      for (const g of m.groups) writeGroupStats(w, g);
+      return;
+    case "group_desc":
+      for (const g of m.groups) {
+        const start = w.pos;
+        w.u16(0, "group desc length");
+        w.u8(g.groupType, "group desc groupType");
+        w.zeros(1);
+        w.u32(g.groupId, "group desc groupId");
+        writeBuckets(w, g.buckets);
+        w.patchLen16(start, start, "group desc");
+      }
+      return;
+    case "group_features":
+      w.u32(m.types, "group_features types");
+      w.u32(m.capabilities, "group_features capabilities");
+      for (let i = 0; i < 4; i++) w.u32(m.maxGroups[i]!, `group_features maxGroups[${i}]`);
+      for (let i = 0; i < 4; i++) w.u32(m.actions[i]!, `group_features actions[${i}]`);
+      return;
+    case "meter":
+      for (const s of m.meters) writeMeterStats(w, s);
+      return;
+    case "meter_config":
+      for (const c of m.meters) {
+        const start = w.pos;
+        w.u16(0, "meter config length");
+        w.u16(c.flags, "meter config flags");
+        w.u32(c.meterId, "meter config meterId");
+        writeMeterBands(w, c.bands);
+        w.patchLen16(start, start, "meter config");
+      }
+      return;
+    case "meter_features":
+      w.u32(m.maxMeter, "meter_features maxMeter");
+      w.u32(m.bandTypes, "meter_features bandTypes");
+      w.u32(m.capabilities, "meter_features capabilities");
+      w.u8(m.maxBands, "meter_features maxBands");
+      w.u8(m.maxColor, "meter_features maxColor");
+      w.zeros(2);
+      return;
+    case "table_features":
+      writeTableFeatures(w, m.tables);
+      return;
+    case "port_desc":
+      for (const p of m.ports) writePort(w, p);
+      return;
+    case "experimenter":
+      writeExperimenterBody(w, m);
+      return;
+  }
+}
 
 function readReplyBody(r: Reader, kind: Kind): MultipartReplyBody {
   switch (kind) {
@@ -316,26 +311,21 @@ function readReplyBody(r: Reader, kind: Kind): MultipartReplyBody {
       r.done("aggregate reply");
       return { kind, packetCount, byteCount, flowCount };
     }
-    case "table": {
-      const tables: TableStats[] = [];
-      while (r.pos < r.end) {
-        const t = r.sub(SIZES.table_stats, "table stats");
-        const tableId = t.u8("table_id");
-        t.skip(3, "pad");
-        tables.push({ tableId, activeCount: t.u32("active_count"), lookupCount: t.u64("lookup_count"), matchedCount: t.u64("matched_count") });
-      }
-      return { kind, tables };
-    }
-    case "port_stats": {
-      const ports: PortStats[] = [];
-      while (r.pos < r.end) ports.push(readPortStats(r.sub(SIZES.port_stats, "port stats")));
-      return { kind, ports };
-    }
-    case "queue": {
-      const queues: QueueStats[] = [];
-      while (r.pos < r.end) {
-        const q = r.sub(SIZES.queue_stats, "queue stats");
-        queues.push({
+    case "table":
+      return {
+        kind,
+        tables: readFixed(r, SIZES.table_stats, "table stats", (t): TableStats => {
+          const tableId = t.u8("table_id");
+          t.skip(3, "pad");
+          return { tableId, activeCount: t.u32("active_count"), lookupCount: t.u64("lookup_count"), matchedCount: t.u64("matched_count") };
+        }),
+      };
+    case "port_stats":
+      return { kind, ports: readFixed(r, SIZES.port_stats, "port stats", readPortStats) };
+    case "queue":
+      return {
+        kind,
+        queues: readFixed(r, SIZES.queue_stats, "queue stats", (q): QueueStats => ({
           portNo: q.u32("port_no"),
           queueId: q.u32("queue_id"),
           txBytes: q.u64("tx_bytes"),
@@ -343,10 +333,8 @@ function readReplyBody(r: Reader, kind: Kind): MultipartReplyBody {
           txErrors: q.u64("tx_errors"),
           durationSec: q.u32("duration_sec"),
           durationNsec: q.u32("duration_nsec"),
-        });
-      }
-      return { kind, queues };
-    }
+        })),
+      };
     case "group":
       return { kind, groups: readLengthPrefixed(r, "group stats", SIZES.group_stats, 0, readGroupStats) };
     case "group_desc":
@@ -400,13 +388,12 @@ function readReplyBody(r: Reader, kind: Kind): MultipartReplyBody {
       while (r.pos < r.end) ports.push(readPort(r));
       return { kind, ports };
     }
-    case "experimenter": {
-      const experimenter = r.u32("experimenter");
-      const expType = r.u32("exp_type");
-      return { kind, experimenter, expType, data: r.rest() };
-    }
+    case "experimenter":
+      return readExperimenterBody(r);
   }
 }
+
+export const multipartReply = multipart("multipart_reply", OFPT.MULTIPART_REPLY, writeReplyBody, readReplyBody);
 
 // ---- entries --------------------------------------------------------------------------------
 
@@ -485,10 +472,7 @@ function writeGroupStats(w: Writer, g: GroupStats): void {
   w.u64(g.byteCount, "group stats byteCount");
   w.u32(g.durationSec, "group stats durationSec");
   w.u32(g.durationNsec, "group stats durationNsec");
-  for (const b of g.buckets) {
-    w.u64(b.packetCount, "bucket packetCount");
-    w.u64(b.byteCount, "bucket byteCount");
-  }
+  writeCounters(w, g.buckets, "bucket");
   w.patchLen16(start, start, "group stats");
 }
 
@@ -501,11 +485,7 @@ function readGroupStats(r: Reader): GroupStats {
   const byteCount = r.u64("byte_count");
   const durationSec = r.u32("duration_sec");
   const durationNsec = r.u32("duration_nsec");
-  const buckets: GroupStats["buckets"] = [];
-  while (r.pos < r.end) {
-    const b = r.sub(SIZES.bucket_counter, "bucket counter");
-    buckets.push({ packetCount: b.u64("packet_count"), byteCount: b.u64("byte_count") });
-  }
+  const buckets = readFixed(r, SIZES.bucket_counter, "bucket counter", (b) => readCounter(b, "packet_count", "byte_count"));
   return { groupId, refCount, packetCount, byteCount, durationSec, durationNsec, buckets };
 }
 
@@ -519,10 +499,7 @@ function writeMeterStats(w: Writer, s: MeterStats): void {
   w.u64(s.byteInCount, "meter stats byteInCount");
   w.u32(s.durationSec, "meter stats durationSec");
   w.u32(s.durationNsec, "meter stats durationNsec");
-  for (const b of s.bands) {
-    w.u64(b.packetCount, "band packetCount");
-    w.u64(b.byteCount, "band byteCount");
-  }
+  writeCounters(w, s.bands, "band");
   w.patchLen16(start + 4, start, "meter stats");
 }
 
@@ -534,12 +511,23 @@ function readMeterStats(r: Reader): MeterStats {
   const byteInCount = r.u64("byte_in_count");
   const durationSec = r.u32("duration_sec");
   const durationNsec = r.u32("duration_nsec");
-  const bands: MeterStats["bands"] = [];
-  while (r.pos < r.end) {
-    const b = r.sub(SIZES.meter_band_stats, "meter band stats");
-    bands.push({ packetCount: b.u64("packet_band_count"), byteCount: b.u64("byte_band_count") });
-  }
+  const bands = readFixed(r, SIZES.meter_band_stats, "meter band stats", (b) => readCounter(b, "packet_band_count", "byte_band_count"));
   return { meterId, flowCount, packetInCount, byteInCount, durationSec, durationNsec, bands };
+}
+
+/** A packet and byte counter pair (ofp_bucket_counter, ofp_meter_band_stats). */
+interface Counter {
+  packetCount: bigint;
+  byteCount: bigint;
+}
+function writeCounters(w: Writer, counters: readonly Counter[], what: string): void {
+  for (const c of counters) {
+    w.u64(c.packetCount, `${what} packetCount`);
+    w.u64(c.byteCount, `${what} byteCount`);
+  }
+}
+function readCounter(r: Reader, packets: string, bytes: string): Counter {
+  return { packetCount: r.u64(packets), byteCount: r.u64(bytes) };
 }
 
 // ---- table features -------------------------------------------------------------------------

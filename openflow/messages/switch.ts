@@ -3,6 +3,7 @@ import type { AsyncConfig, PacketQueue, QueueProperty } from "../types";
 import type { Reader } from "../reader";
 import type { Writer } from "../writer";
 import type { BodyCodec } from "./body";
+import { sharedBody } from "./body";
 import { OfpEncodeError } from "../errors";
 import { formatMac, writeMac } from "../addr";
 import { OFPQT, OFPT, SIZES } from "../spec";
@@ -11,19 +12,13 @@ import { readActions, writeActions } from "../actions";
 import { readInstructions, writeInstructions } from "../instructions";
 import { readBuckets, readMeterBands, readPort, writeBuckets, writeMeterBands, writePort } from "./structs";
 
-function empty<T extends "features_request" | "get_config_request" | "barrier_request" | "barrier_reply" | "get_async_request">(
-  type: T,
-  code: number,
-): BodyCodec<T> {
-  return {
-    code,
-    write() {},
-    read(r: Reader, xid: number) {
-      r.done(type);
-      return { type, xid } as never;
-    },
-  } as BodyCodec<T>;
-}
+const empty = sharedBody<object>(
+  () => {},
+  (r, type) => {
+    r.done(type);
+    return {};
+  },
+);
 export const featuresRequest = empty("features_request", OFPT.FEATURES_REQUEST);
 export const getConfigRequest = empty("get_config_request", OFPT.GET_CONFIG_REQUEST);
 export const barrierRequest = empty("barrier_request", OFPT.BARRIER_REQUEST);
@@ -55,21 +50,18 @@ export const featuresReply: BodyCodec<"features_reply"> = {
   },
 };
 
-function switchConfig<T extends "set_config" | "get_config_reply">(type: T, code: number): BodyCodec<T> {
-  return {
-    code,
-    write(w: Writer, m: { flags: number; missSendLen: number }) {
-      w.u16(m.flags, `${type} flags`);
-      w.u16(m.missSendLen, `${type} missSendLen`);
-    },
-    read(r: Reader, xid: number) {
-      const flags = r.u16("flags");
-      const missSendLen = r.u16("miss_send_len");
-      r.done(type);
-      return { type, xid, flags, missSendLen } as never;
-    },
-  } as BodyCodec<T>;
-}
+const switchConfig = sharedBody<{ flags: number; missSendLen: number }>(
+  (w, m, type) => {
+    w.u16(m.flags, `${type} flags`);
+    w.u16(m.missSendLen, `${type} missSendLen`);
+  },
+  (r, type) => {
+    const flags = r.u16("flags");
+    const missSendLen = r.u16("miss_send_len");
+    r.done(type);
+    return { flags, missSendLen };
+  },
+);
 export const setConfig = switchConfig("set_config", OFPT.SET_CONFIG);
 export const getConfigReply = switchConfig("get_config_reply", OFPT.GET_CONFIG_REPLY);
 
@@ -289,52 +281,44 @@ export const meterMod: BodyCodec<"meter_mod"> = {
   },
 };
 
-function role<T extends "role_request" | "role_reply">(type: T, code: number): BodyCodec<T> {
-  return {
-    code,
-    write(w: Writer, m: { role: number; generationId: bigint }) {
-      w.u32(m.role, `${type} role`);
-      w.zeros(4);
-      w.u64(m.generationId, `${type} generationId`);
-    },
-    read(r: Reader, xid: number) {
-      const roleValue = r.u32("role");
-      r.skip(4, "pad");
-      const generationId = r.u64("generation_id");
-      r.done(type);
-      return { type, xid, role: roleValue, generationId } as never;
-    },
-  } as BodyCodec<T>;
-}
+const role = sharedBody<{ role: number; generationId: bigint }>(
+  (w, m, type) => {
+    w.u32(m.role, `${type} role`);
+    w.zeros(4);
+    w.u64(m.generationId, `${type} generationId`);
+  },
+  (r, type) => {
+    const roleValue = r.u32("role");
+    r.skip(4, "pad");
+    const generationId = r.u64("generation_id");
+    r.done(type);
+    return { role: roleValue, generationId };
+  },
+);
 export const roleRequest = role("role_request", OFPT.ROLE_REQUEST);
 export const roleReply = role("role_reply", OFPT.ROLE_REPLY);
 
-function asyncConfig<T extends "get_async_reply" | "set_async">(type: T, code: number): BodyCodec<T> {
-  const pair = (w: Writer, v: [number, number], what: string) => {
-    if (!Array.isArray(v) || v.length !== 2) throw new OfpEncodeError(`${type} ${what} must be [master/equal mask, slave mask]`);
-    w.u32(v[0], `${type} ${what}[0]`);
-    w.u32(v[1], `${type} ${what}[1]`);
-  };
-  return {
-    code,
-    write(w: Writer, m: AsyncConfig) {
-      pair(w, m.packetInMask, "packetInMask");
-      pair(w, m.portStatusMask, "portStatusMask");
-      pair(w, m.flowRemovedMask, "flowRemovedMask");
-    },
-    read(r: Reader, xid: number) {
-      const m = {
-        type,
-        xid,
-        packetInMask: [r.u32("packet_in_mask"), r.u32("packet_in_mask")],
-        portStatusMask: [r.u32("port_status_mask"), r.u32("port_status_mask")],
-        flowRemovedMask: [r.u32("flow_removed_mask"), r.u32("flow_removed_mask")],
-      };
-      r.done(type);
-      return m as never;
-    },
-  } as BodyCodec<T>;
-}
+const ASYNC_MASKS = [
+  ["packetInMask", "packet_in_mask"],
+  ["portStatusMask", "port_status_mask"],
+  ["flowRemovedMask", "flow_removed_mask"],
+] as const;
+const asyncConfig = sharedBody<AsyncConfig>(
+  (w, m, type) => {
+    for (const [name] of ASYNC_MASKS) {
+      const v = m[name];
+      if (!Array.isArray(v) || v.length !== 2) throw new OfpEncodeError(`${type} ${name} must be [master/equal mask, slave mask]`);
+      w.u32(v[0], `${type} ${name}[0]`);
+      w.u32(v[1], `${type} ${name}[1]`);
+    }
+  },
+  (r, type) => {
+    const m: Record<string, [number, number]> = {};
+    for (const [name, wire] of ASYNC_MASKS) m[name] = [r.u32(wire), r.u32(wire)];
+    r.done(type);
+    return m as unknown as AsyncConfig;
+  },
+);
 export const getAsyncReply = asyncConfig("get_async_reply", OFPT.GET_ASYNC_REPLY);
 export const setAsync = asyncConfig("set_async", OFPT.SET_ASYNC);
 

@@ -2,6 +2,7 @@
 import type { Reader } from "../reader";
 import type { Writer } from "../writer";
 import type { BodyCodec } from "./body";
+import { sharedBody } from "./body";
 import { OfpEncodeError } from "../errors";
 import { OFPET, OFPHET, OFPT } from "../spec";
 
@@ -73,17 +74,10 @@ export const error: BodyCodec<"error"> = {
   },
 };
 
-function echo<T extends "echo_request" | "echo_reply">(type: T, code: number): BodyCodec<T> {
-  return {
-    code,
-    write(w: Writer, m: { data: Uint8Array }) {
-      w.bytes(m.data, `${type} data`);
-    },
-    read(r: Reader, xid: number) {
-      return { type, xid, data: r.rest() } as never;
-    },
-  } as BodyCodec<T>;
-}
+const echo = sharedBody<{ data: Uint8Array }>(
+  (w, m, type) => w.bytes(m.data, `${type} data`),
+  (r) => ({ data: r.rest() }),
+);
 export const echoRequest = echo("echo_request", OFPT.ECHO_REQUEST);
 export const echoReply = echo("echo_reply", OFPT.ECHO_REPLY);
 

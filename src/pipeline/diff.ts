@@ -249,21 +249,57 @@ function leavesFirst<T extends { groupId: number; buckets: Bucket[] }>(groups: r
 
 // ---- the diff ----------------------------------------------------------------------------------
 
-export function diff(desired: DesiredState, actual: ActualState): SwitchMessage[] {
-  const wanted = new Map<string, DesiredFlow>();
-  for (const f of desired.flows) wanted.set(desiredFlowKey(f), f);
-  const present = new Map<string, FlowStats>();
-  for (const f of actual.flows) present.set(actualFlowKey(f), f);
+/** Desired flows by key (a later flow with the same key replaces an earlier one, in its place). */
+interface WantedIndex {
+  length: number;
+  position: Map<string, number>;
+  flows: DesiredFlow[];
+}
 
+// Built once per DesiredState flow list: a reconcile that re-uses the compiled state looks the
+// switch's flows up in it without hashing a single desired key again.
+const WANTED = new WeakMap<readonly DesiredFlow[], WantedIndex>();
+
+function wantedIndex(flows: readonly DesiredFlow[]): WantedIndex {
+  const cached = WANTED.get(flows);
+  if (cached !== undefined && cached.length === flows.length) return cached;
+  const position = new Map<string, number>();
+  const list: DesiredFlow[] = [];
+  for (const f of flows) {
+    const key = desiredFlowKey(f);
+    const at = position.get(key);
+    if (at === undefined) {
+      position.set(key, list.length);
+      list.push(f);
+    } else list[at] = f;
+  }
+  const index = { length: flows.length, position, flows: list };
+  WANTED.set(flows, index);
+  return index;
+}
+
+export function diff(desired: DesiredState, actual: ActualState): SwitchMessage[] {
+  const wanted = wantedIndex(desired.flows);
+  // present[i]: what the switch holds for wanted.flows[i]. One key and one lookup per switch flow.
+  const present: (FlowStats | undefined)[] = new Array<FlowStats | undefined>(wanted.flows.length);
   const deletes: SwitchMessage[] = [];
-  for (const [key, f] of present) {
-    if (!wanted.has(key)) deletes.push(flowMod(OFPFC.DELETE_STRICT, { ...f, instructions: [] }));
+  let deleted: Set<string> | null = null;
+  for (const f of actual.flows) {
+    const key = actualFlowKey(f);
+    const at = wanted.position.get(key);
+    if (at !== undefined) {
+      present[at] = f;
+    } else if (!(deleted ??= new Set()).has(key)) {
+      deleted.add(key);
+      deletes.push(flowMod(OFPFC.DELETE_STRICT, { ...f, instructions: [] }));
+    }
   }
 
   const adds: SwitchMessage[] = [];
   const target = (f: DesiredFlow) => ({ tableId: tableId(f.table), priority: f.priority, match: f.match, instructions: f.instructions, cookie: f.cookie });
-  for (const [key, f] of wanted) {
-    const have = present.get(key);
+  for (let i = 0; i < wanted.flows.length; i++) {
+    const f = wanted.flows[i]!;
+    const have = present[i];
     if (!have || have.cookie !== f.cookie) adds.push(flowMod(OFPFC.ADD, target(f)));
     else if (have.instructions !== f.instructions && instructionsText(have.instructions) !== desiredInstructionsText(f.instructions)) {
       adds.push(flowMod(OFPFC.MODIFY_STRICT, target(f)));
@@ -286,8 +322,20 @@ export function diff(desired: DesiredState, actual: ActualState): SwitchMessage[
   return [...deletes, ...groupAdds, ...groupModifies, ...adds, ...groupDeletes, { type: "barrier_request", xid: 0 }];
 }
 
+// The realiser tracks what the switch holds as the last DesiredState it programmed and diffs
+// against it on every incremental pass: make its actual form once.
+const AS_ACTUAL = new WeakMap<DesiredState, ActualState>();
+
 /** The state a switch would report after applying `desired` exactly: for incremental changes. */
 export function asActual(desired: DesiredState): ActualState {
+  const cached = AS_ACTUAL.get(desired);
+  if (cached !== undefined && cached.flows.length === desired.flows.length && cached.groups.length === desired.groups.length) return cached;
+  const actual = actualOf(desired);
+  AS_ACTUAL.set(desired, actual);
+  return actual;
+}
+
+function actualOf(desired: DesiredState): ActualState {
   return {
     flows: desired.flows.map((f) => {
       const stats: FlowStats = {

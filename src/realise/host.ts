@@ -7,7 +7,8 @@
 // Every change (model update, OVSDB row change, switch connecting) asks for a pass; passes run one
 // at a time and bursts coalesce (SerialRunner). A pass:
 //   1. brings br-int to spec (bridge, controller target, datapath-id; tunnel ports; uplink);
-//   2. reads the wiring from the replica and compiles the desired state;
+//   2. reads the wiring from the replica and compiles the desired state (re-using the last compile
+//      while model and wiring are unchanged: compile is pure);
 //   3. "full": reads the switch's flows and groups by multipart; "incremental": uses `known`;
 //   4. sends the diff (deletes, groups, adds, group deletes) and a barrier, then known = desired.
 // A switch that reconnects (controller or ovs-vswitchd restart) always gets a full pass, so a

@@ -119,7 +119,9 @@ export function groupedBarsSvg(input: GroupedBarsInput): string {
         const cx = (x + barW / 2).toFixed(1);
         out.push(`<path d="M${cx} ${y(v.lo).toFixed(1)}V${y(v.hi).toFixed(1)}M${(x + barW * 0.3).toFixed(1)} ${y(v.hi).toFixed(1)}H${(x + barW * 0.7).toFixed(1)}M${(x + barW * 0.3).toFixed(1)} ${y(v.lo).toFixed(1)}H${(x + barW * 0.7).toFixed(1)}" stroke="#222" stroke-width="1"/>`);
       }
-      out.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${(yv - 4).toFixed(1)}" text-anchor="middle" font-size="9" fill="#222">${escapeXml(formatNumber(v.value))}</text>`);
+      // The label sits above the whisker, where it cannot cross it.
+      const labelY = y(Math.max(v.value, v.hi ?? v.value)) - 4;
+      out.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${labelY.toFixed(1)}" text-anchor="middle" font-size="9" fill="#222">${escapeXml(formatNumber(v.value))}</text>`);
     });
     out.push(`<text x="${(m.left + gi * groupW + groupW / 2).toFixed(1)}" y="${m.top + plotH + 16}" text-anchor="middle" fill="#222">${escapeXml(g)}</text>`);
   });

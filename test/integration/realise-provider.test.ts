@@ -7,17 +7,17 @@
 //     it stays isolated from an overlay network using the same subnet.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
-import { startLab, attachEndpoint, type Endpoint, type Lab } from "../support/lab";
+import { startLab, plugHypervisors, tearDownRealiserTest, type Endpoint, type Lab, type PluggedVm } from "../support/lab";
 import { Controller } from "../../src/controller/controller";
 import { setLogLevel } from "../../src/log";
 import { applyChanges, EMPTY_MODEL, type ModelChange, type NetworkModel } from "../../src/model";
-import { bridgePorts, ensureBridge } from "../../src/ovsdb/vswitch";
-import { integrationBridgeSpec, startRealisation, type Realisation } from "../../src/realise";
+import { bridgePorts } from "../../src/ovsdb/vswitch";
+import { startRealisation, type Realisation } from "../../src/realise";
 import { tryRun } from "../../src/lab/exec";
 
 setLogLevel("silent");
@@ -114,27 +114,21 @@ beforeAll(async () => {
       { op: "add_port", port: { id: "v1", networkId: "vlan", hostId: "h1", mac: "02:00:00:00:0e:01", ip: "192.0.2.31" } },
     ]),
   );
-  await Promise.all(plan.hosts.map(async (h) => ensureBridge(await lab.client(h.name), integrationBridgeSpec(h.name, target))));
-  const endpoints: Array<[string, "h1" | "h2", string, string | undefined]> = [
-    ["o1", "h1", "02:00:00:00:0c:01", "192.0.2.11/24"],
-    ["o2", "h2", "02:00:00:00:0c:02", "192.0.2.12/24"],
-    ["p1", "h1", "02:00:00:00:0d:01", undefined],
-    ["p2", "h2", "02:00:00:00:0d:02", undefined],
-    ["v1", "h1", "02:00:00:00:0e:01", "192.0.2.31/24"],
-    ["v2", "h2", "02:00:00:00:0e:02", "192.0.2.32/24"],
+  const vms: PluggedVm[] = [
+    { id: "o1", host: "h1", mac: "02:00:00:00:0c:01", ip: "192.0.2.11/24" },
+    { id: "o2", host: "h2", mac: "02:00:00:00:0c:02", ip: "192.0.2.12/24" },
+    { id: "p1", host: "h1", mac: "02:00:00:00:0d:01" },
+    { id: "p2", host: "h2", mac: "02:00:00:00:0d:02" },
+    { id: "v1", host: "h1", mac: "02:00:00:00:0e:01", ip: "192.0.2.31/24" },
+    { id: "v2", host: "h2", mac: "02:00:00:00:0e:02", ip: "192.0.2.32/24" },
   ];
-  for (const [id, host, mac, ip] of endpoints) {
-    eps.set(id, await attachEndpoint(lab, host, { name: id, mac, bridge: "br-int", ifaceId: id, ...(ip ? { ip } : {}) }));
-  }
+  for (const [id, ep] of await plugHypervisors(lab, target, vms)) eps.set(id, ep);
   realisation = startRealisation({ model, controller, controllerTarget: target, reconcileIntervalMs: 0 });
   await until("h1 programmed", () => realisation.realiser("h1")?.status().inSync === true);
 }, 90_000);
 
 afterAll(async () => {
-  await realisation?.close();
-  await controller?.close();
-  await lab?.down();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await tearDownRealiserTest({ realisation, controller, lab, workDir });
 }, 60_000);
 
 describe("provider networks and host wiring (Geneve)", () => {

@@ -13,8 +13,7 @@
 // If building fails half way, what was built is taken down before the error is rethrown.
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { startLab, type Lab } from "./lab";
 import { labHost, specFromModel, waitFor } from "./vm-lab";
@@ -48,6 +47,8 @@ export const DNS = "192.0.2.53";
 export const LEASE_SECONDS = 600;
 export const NETWORK: Record<TenantId, string> = { A: "net-a", B: "net-b" };
 export const VNI: Record<TenantId, number> = { A: 100, B: 200 };
+/** Interface MTU handed out by DHCP (option 26): tenant B's network sets one, A's none. */
+export const MTU: Record<TenantId, number | null> = { A: null, B: 1450 };
 
 export interface TenantVm {
   /** VM id and model port id (one NIC per VM). */
@@ -107,7 +108,7 @@ function buildModel(lab: Lab, backends: Record<HostId, HostBackend>): NetworkMod
     ...lab.plan.hosts.map((h): ModelChange => ({ op: "add_host", host: labHost(h, backends[h.name as HostId]) })),
     ...(["A", "B"] as const).map((t): ModelChange => ({
       op: "add_network",
-      network: { id: NETWORK[t], tenantId: t, name: `n${t}`, kind: "overlay", segmentationId: VNI[t], subnet: SUBNET, gateway: GATEWAY, dhcpRange: null, dns: [DNS], leaseSeconds: LEASE_SECONDS },
+      network: { id: NETWORK[t], tenantId: t, name: `n${t}`, kind: "overlay", segmentationId: VNI[t], subnet: SUBNET, gateway: GATEWAY, dhcpRange: null, dns: [DNS], leaseSeconds: LEASE_SECONDS, mtu: MTU[t] },
     })),
     ...VMS.map((v): ModelChange => ({ op: "add_port", port: { id: v.id, networkId: NETWORK[v.tenant], hostId: v.host, mac: v.mac, ip: v.ip, vmId: v.id } })),
   ];
@@ -160,7 +161,10 @@ export async function startTenantLab(layout: Layout): Promise<TenantLab> {
     // Closing the orchestrator closes the kernel realiser too (a second close is harmless).
     undo.push({ what: "realisation", run: () => realisation.close() });
 
-    const dataDir = mkdtempSync(join(tmpdir(), "mx-vms-"));
+    // Inside the lab's run directory: a test process killed mid-run leaves nothing that the next
+    // startLab's clean-up of orphan labs does not remove.
+    const dataDir = join(lab.state.runDir, "mx-vm-data");
+    mkdirSync(dataDir, { recursive: true });
     undo.push({ what: "VM data directory", run: () => rmSync(dataDir, { recursive: true, force: true }) });
     const drivers = createVmDrivers({ dataDir });
     undo.push({ what: "VM drivers", run: () => drivers.close() });

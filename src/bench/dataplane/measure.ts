@@ -55,7 +55,8 @@ export class Servers {
     const s = new Servers();
     const namespaces = [...new Set(pairs.map((p) => p.server.netns))];
     for (const ns of namespaces) {
-      s.spawn(inNetns(ns, ["iperf3", "-s", "-p", String(IPERF_PORT)]));
+      // iperf3 3.12's server sometimes exits after a broken test: a loop brings it back.
+      s.spawn(inNetns(ns, ["sh", "-c", `while :; do iperf3 -s -p ${IPERF_PORT} >/dev/null 2>&1; sleep 0.1; done`]));
       s.spawn(inNetns(ns, [PYTHON, "-c", RR_SERVER, String(RR_PORT)]));
     }
     // Wait until both listen in every namespace.
@@ -75,7 +76,8 @@ export class Servers {
   }
 
   private spawn(argv: string[]): void {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: "ignore" });
+    // Its own process group, so that stopping it also stops what the loop started.
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: "ignore", detached: true });
     child.on("error", () => undefined);
     this.children.push(child);
   }
@@ -86,10 +88,20 @@ export class Servers {
         (c) =>
           new Promise<void>((resolve) => {
             if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            c.once("exit", () => resolve());
-            c.kill("SIGTERM");
+            const group = (sig: NodeJS.Signals) => {
+              try {
+                if (c.pid) process.kill(-c.pid, sig);
+              } catch {
+                /* already gone */
+              }
+            };
+            c.once("exit", () => {
+              group("SIGKILL"); // whatever the loop had started
+              resolve();
+            });
+            group("SIGTERM");
             setTimeout(() => {
-              c.kill("SIGKILL");
+              group("SIGKILL");
               resolve();
             }, 1000).unref();
           }),
@@ -107,11 +119,11 @@ const TICKS_PER_SECOND = 100;
 
 /**
  * One iperf3 client run. A server that is still closing the previous test refuses the next one
- * ("Connection reset", "busy"), on a slow datapath more often: that gets one retry after 0.5 s.
+ * ("Connection reset", "busy"; "refused" while its loop restarts it): that gets one retry after 0.5 s.
  */
 async function iperf(pair: Pair, args: string[], durationS: number): Promise<string> {
   const out = await iperfOnce(pair, args, durationS);
-  if (!/Connection reset by peer|server is busy/.test(out)) return out;
+  if (!/Connection reset by peer|Connection refused|server is busy/.test(out)) return out;
   await new Promise((r) => setTimeout(r, 500));
   return iperfOnce(pair, args, durationS);
 }

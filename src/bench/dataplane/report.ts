@@ -155,8 +155,13 @@ function countsTable(run: RunRecord): Table {
     head: ["scenario", "backend", ...COUNT_METRICS.map((m) => metricInfo(m).label)],
     rows: run.cases
       .filter((c) => c.status !== "skipped" && COUNT_METRICS.some((m) => c.summary[m]?.n))
-      .map((c) => [c.scenario, BACKEND_INFO[c.backend].label, ...COUNT_METRICS.map((m) => (c.summary[m]?.n ? formatNumber(c.summary[m]!.median) : "–"))]),
+      .map((c) => [c.scenario, BACKEND_INFO[c.backend].label, ...COUNT_METRICS.map((m) => (c.summary[m]?.n ? formatCount(c.summary[m]!.median) : "–"))]),
   };
+}
+
+/** Table sizes are whole numbers; a median of two may end in .5. */
+function formatCount(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
 
 function mdTable(t: Table): string {
@@ -193,8 +198,9 @@ function problems(run: RunRecord): string[] {
     if (c.status === "skipped") out.push(`${c.scenario} / ${BACKEND_INFO[c.backend].label}: not applicable — ${c.reason ?? ""}`);
     else if (c.status === "failed") out.push(`${c.scenario} / ${BACKEND_INFO[c.backend].label}: failed — ${c.reason ?? ""}`);
     else {
-      const errs = [...new Set(c.repeats.flatMap((r) => r.errors))];
-      for (const e of errs) out.push(`${c.scenario} / ${BACKEND_INFO[c.backend].label}: ${e}`);
+      const counts = new Map<string, number>();
+      for (const e of c.repeats.flatMap((r) => [...new Set(r.errors)])) counts.set(e, (counts.get(e) ?? 0) + 1);
+      for (const [e, k] of counts) out.push(`${c.scenario} / ${BACKEND_INFO[c.backend].label}: ${e} (${k} of ${c.repeats.length} repeats)`);
     }
   }
   return out;

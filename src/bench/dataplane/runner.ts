@@ -145,7 +145,7 @@ function message(err: unknown): string {
 }
 
 /** Errors after which the other TCP-based steps of the repeat cannot work either. */
-const NO_TCP = /unable to connect to server|request\/response probe: timed out/;
+const NO_TCP = /unable to connect to server: Connection timed out|request\/response probe: timed out/;
 const TCP_STEPS = new Set<Step["kind"]>(["tcp1", "tcpN", "udp", "rr"]);
 
 async function runCase(

@@ -75,7 +75,7 @@ describe("reports and plots", () => {
     // A metric whose step failed says so; one that cannot apply says n/a.
     expect(md).toContain("| cross-host | 3.00 | failed | n/a |");
     expect(md).toContain("![TCP, 1 stream](plots/bars-tcp1_gbps.svg)");
-    expect(md).toContain("cross-host / OVS NORMAL: tcp1: iperf3: unable to connect to server: Connection timed out");
+    expect(md).toContain("cross-host / OVS NORMAL: tcp1: iperf3: unable to connect to server: Connection timed out (1 of 1 repeats)");
     expect(md).toContain("cross-host / veth pair: not applicable — no switch");
   });
 

@@ -45,6 +45,20 @@ describe("negotiateHello", () => {
     expect(outcome).toMatchObject({ ok: false, peerVersions: [32] });
   });
 
+  it("ignores bitmap bits past version 255, which no one-byte header version can name", () => {
+    // Nine words: version 1 in the first, version 256 (bit 0 of the ninth) beyond the byte range.
+    const outcome = negotiateHello(hello(5, bitmapElement(1 << 1, 0, 0, 0, 0, 0, 0, 0, 1)));
+    expect(outcome).toMatchObject({ ok: false, peerVersions: [1] });
+  });
+
+  it("names at most 16 of the peer's versions in the refusal", () => {
+    const outcome = negotiateHello(hello(5, bitmapElement(0xffffffef, 0xffffffff)));
+    expect(!outcome.ok && outcome.peerVersions.length).toBe(63);
+    expect(!outcome.ok && outcome.reason).toBe(
+      "peer supports versions [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, ... 47 more], vnet only 4 (OpenFlow 1.3)",
+    );
+  });
+
   it("skips unknown elements", () => {
     const unknown = [0, 9, 0, 5, 0xaa, 0, 0, 0]; // type 9, length 5, padded to 8
     expect(negotiateHello(hello(4, [...unknown, ...bitmapElement(1 << 4)]))).toEqual({ ok: true, version: 4 });

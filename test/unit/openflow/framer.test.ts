@@ -120,6 +120,16 @@ describe("Framer", () => {
     );
   });
 
+  it("counts error offsets across a message completed in place, then more in the same chunk", () => {
+    const framer = new Framer();
+    framer.push(encoded[0]!);
+    framer.push(encoded[1]!.subarray(0, 10)); // length known: held in a buffer of its own size
+    const rest = Buffer.concat([encoded[1]!.subarray(10), encoded[2]!, Buffer.from("0400000300000000", "hex")]);
+    expect(() => framer.push(rest)).toThrow(
+      `message length 3 is below the 8-byte header (at byte ${encoded[0]!.length + encoded[1]!.length + encoded[2]!.length + 2})`,
+    );
+  });
+
   it("refuses a bad limit", () => {
     expect(() => new Framer({ maxMessageLength: 4 })).toThrow("maxMessageLength must be an integer from 8 to 65535, got 4");
   });
