@@ -109,12 +109,16 @@ export async function labUp(options: LabUpOptions): Promise<Lab> {
   }
 }
 
-/** IPv4 prefixes routed in the root namespace, except those on lab bridges (lb-*), and "default". */
+/**
+ * IPv4 prefixes routed in the root namespace, except those on lab bridges (lb-*), and "default".
+ * Unreachable/blackhole/prohibit routes carry no traffic (the test suite installs some as a guard
+ * so that a client still talking to a removed lab host fails here instead of leaving the machine).
+ */
 async function rootRoutes(): Promise<string[]> {
   const r = await tryRun(["ip", "-4", "-o", "route", "show", "table", "all"]);
   return r.stdout
     .split("\n")
-    .filter((l) => l && !/ dev lb-/.test(l))
+    .filter((l) => l && !/ dev lb-/.test(l) && !/^(unreachable|blackhole|prohibit) /.test(l))
     .map((l) => l.split(" ")[0]!)
     .filter((dst) => dst !== "default" && dst !== "broadcast" && dst !== "local" && !dst.startsWith("127."))
     .concat(

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run, tryRun } from "../../src/lab/exec";
 import { setLogLevel } from "../../src/log";
 import { vmNetnsName } from "../../src/vm/names";
+import type { Lease } from "../../src/vm/netns/dhcp";
 import { waitFor } from "../support/vm-lab";
 import { DNS, GATEWAY, LAYOUTS, LEASE_SECONDS, MTU, NETWORK, VNI, startTenantLab, type Layout, type TenantLab, type TenantVm } from "../support/tenant-lab";
 
@@ -33,6 +34,11 @@ describe.each(LAYOUTS.map((l) => [l]))("tenant networks, layout %s", (layout: La
     if (!t) throw new Error("the tenant lab did not come up (see beforeAll)");
     return t;
   };
+  // Every VM's lease, waited for once: the tests after the DHCP one need the addresses, and each
+  // can also run alone (-t).
+  let leased: Promise<Array<readonly [TenantVm, Lease]>> | null = null;
+  const leases = () =>
+    (leased ??= Promise.all(lab().vms.map(async (vm) => [vm, await waitFor(`${vm.id}'s lease`, () => lab().drivers.netns.leases(vm.spec)[0], 25_000, 50)] as const)));
 
   beforeAll(async () => {
     t = await startTenantLab(layout);
@@ -44,11 +50,11 @@ describe.each(LAYOUTS.map((l) => [l]))("tenant networks, layout %s", (layout: La
   }, 60_000);
 
   it("every VM leases its model address, router, DNS and lease time from vnet's DHCP", async () => {
-    const { vms, drivers } = lab();
+    const { vms } = lab();
     const t0 = performance.now();
-    const leases = await Promise.all(vms.map(async (vm) => [vm, await waitFor(`${vm.id}'s lease`, () => drivers.netns.leases(vm.spec)[0], 25_000, 50)] as const));
+    const got = await leases();
     numbers.push(`${layout}: all 8 VMs leased ${(performance.now() - t0).toFixed(0)} ms after their start returned`);
-    for (const [vm, lease] of leases) {
+    for (const [vm, lease] of got) {
       expect({ vm: vm.id, ip: lease.ip, router: lease.router, dns: lease.dns, lease: lease.leaseSeconds, server: lease.server }).toEqual({
         vm: vm.id,
         ip: `${vm.ip}/24`,
@@ -79,6 +85,7 @@ describe.each(LAYOUTS.map((l) => [l]))("tenant networks, layout %s", (layout: La
   }, 40_000);
 
   it("hands out the network's interface MTU (option 26) only where the network sets one", async () => {
+    await leases();
     // The driver's udhcpc script records no MTU, so ask once more with a script that prints what
     // the server sent, and changes nothing on the NIC (the address stays the same anyway).
     const site = lab();
@@ -97,6 +104,7 @@ describe.each(LAYOUTS.map((l) => [l]))("tenant networks, layout %s", (layout: La
   }, 20_000);
 
   it("ping matrix: the same tenant reaches every VM, across hosts too; the other tenant never, even on a shared address", async () => {
+    await leases();
     const { vms } = lab();
     const results = await Promise.all(
       vms.map(async (src) => {
@@ -128,6 +136,7 @@ describe.each(LAYOUTS.map((l) => [l]))("tenant networks, layout %s", (layout: La
   }, 30_000);
 
   it("carries TCP across the hosts, both ways", async () => {
+    await leases();
     const pairs: Array<[string, string]> = [
       ["a1", "a3"],
       ["b4", "b2"],
@@ -150,6 +159,7 @@ describe.each(LAYOUTS.map((l) => [l]))("tenant networks, layout %s", (layout: La
   }, 40_000);
 
   it("a full-size frame (a 1500-byte IP packet, 1550 bytes once encapsulated) crosses the tunnel both ways", async () => {
+    await leases();
     // With a 1500 MTU in the VM, the underlay must carry VXLAN's 50 extra bytes.
     const replies = async (from: string, to: string) => {
       const r = await lab().exec(lab().vm(from), ["sh", "-c", `busybox ping -c 3 -i 0.3 -W 1 -w 3 -s 1472 ${lab().vm(to).ip} | grep -c "bytes from"`]);
@@ -161,6 +171,7 @@ describe.each(LAYOUTS.map((l) => [l]))("tenant networks, layout %s", (layout: La
   }, 20_000);
 
   it.each([["a2"], ["a4"]])("a spoofing VM (%s) is dropped and the drop counted by its host's backend", async (id) => {
+    await leases();
     const vm = lab().vm(id);
     const peer = lab().vms.find((d) => d.tenant === vm.tenant && d.host !== vm.host)!;
     const exec = (argv: string[]) => lab().exec(vm, argv);

@@ -320,7 +320,11 @@ describe("tenant networks on a 2-host OVS lab", () => {
     }
   });
 
-  it("a VM flooding DHCP discovers cannot flood the controller: br-int's PACKET_IN rate limit holds", async () => {
+  // On this machine OVS userspace delivers only about 300 PACKET_INs a second even without a limit,
+  // so the bound below is not what stops this flood here; the limit itself is checked in OVSDB by
+  // the first test. What this one proves everywhere: a flood neither disconnects the switch nor
+  // breaks the VM, and the controller never sees more than rate × time + burst (+ OVS's queue).
+  it("a VM flooding DHCP discovers: the switch stays connected, the VM keeps working, the controller sees a bounded rate", async () => {
     const b2 = eps.get("b2")!;
     const vm = (id: string) => VMS.find((v) => v.id === id)!;
     const sw = controller!.switchByDpid(realisation!.realiser("h1")!.dpid)!;
@@ -350,11 +354,8 @@ describe("tenant networks on a 2-host OVS lab", () => {
     expect(counted).toBeLessThanOrEqual(DEFAULT_CONTROLLER_RATE_LIMIT * (WINDOW_MS / 1000) + DEFAULT_CONTROLLER_BURST_LIMIT + 200);
     // The switch stays connected and the VM keeps working.
     expect(sw.connected).toBe(true);
-    const st = await run(["ovs-vsctl", `--db=unix:${ovsPaths(lab.hostRunDir("h1")).sock}`, "--columns=status,controller_rate_limit", "list", "Controller"]);
-    console.log("CTRL STATUS", st);
-    const p = await tryRun(b2.argv(["busybox", "ping", "-c", "3", "-W", "2", vm("b3").ip]));
-    console.log("PING", p.stdout, p.stderr, (await tryRun(b2.argv(["ip", "-4", "addr"]))).stdout);
-    expect(p.code).toBe(0);
+    // (The first echo may wait behind the flood still queued in OVS: one reply of three is enough.)
+    expect((await tryRun(b2.argv(["busybox", "ping", "-c", "3", "-W", "2", vm("b3").ip]))).code).toBe(0);
   });
 
   it("ping matrix: same tenant reaches across hosts, the other tenant never, even on a shared address", async () => {

@@ -82,12 +82,17 @@ export function register(program: Command): void {
       const labPrefix = `${prefix}${randomBytes(1).toString("hex").replace(/^[0-9]/, "a")}`.slice(0, 6);
       await removeOrphanBenchLabs(prefix);
       const abort = new AbortController();
-      let interrupts = 0;
+      let firstSignalAt = 0;
       const onSignal = () => {
-        interrupts++;
-        if (interrupts === 1) process.stderr.write("\nvnet bench: stopping after the current step and removing its lab (Ctrl-C again to leave at once)\n");
-        abort.abort();
-        if (interrupts > 1) process.exit(130);
+        const now = Date.now();
+        if (firstSignalAt === 0) {
+          firstSignalAt = now;
+          process.stderr.write("\nvnet bench: stopping after the current step and removing its lab (Ctrl-C again to leave at once)\n");
+          abort.abort();
+          return;
+        }
+        // One Ctrl-C can arrive twice (from the terminal and relayed by tsx): only a later one counts.
+        if (now - firstSignalAt > 1000) process.exit(130);
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
