@@ -60,9 +60,65 @@ export function compile(model: NetworkModel, hostId: string, wiring: SwitchWirin
   const networksHere = new Set(model.ports.filter((p) => p.hostId === hostId && wiring.vmPorts[p.id] !== undefined).map((p) => p.networkId));
   const networks = model.networks.filter((n) => networksHere.has(n.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const network of networks) {
-    compileNetwork({ host, network, members: byNetwork.get(network.id) ?? [], wiring, flows, groups, problems });
+    const part = compiledNetwork(host, network, byNetwork.get(network.id) ?? [], wiring);
+    for (const f of part.flows) flows.push(f);
+    for (const g of part.groups) groups.push(g);
+    for (const p of part.problems) problems.push(p);
   }
   return { flows, groups, problems };
+}
+
+/**
+ * One network's part of a host's compile, with everything it was made from. compileNetwork reads
+ * exactly: the host, the network, its member ports, and for each member the ofport of its NIC
+ * and of the tunnel to its host, and the uplink. When none of these changed (same objects, same
+ * numbers), the part is the same: re-using it keeps its flow objects, and so the canonical keys
+ * the diff computed for them. A new port then costs one network, not the whole host.
+ */
+interface NetworkPart {
+  host: Host;
+  members: readonly Port[];
+  /** Per member: wiring.vmPorts[id], then wiring.tunnels[hostId]. */
+  ofports: Array<number | undefined>;
+  uplink: number | null;
+  flows: DesiredFlow[];
+  groups: DesiredGroup[];
+  problems: string[];
+}
+
+// By network object, then host id: a model replaced by a new one drops its entries with it.
+const NETWORK_PARTS = new WeakMap<Network, Map<string, NetworkPart>>();
+
+function memberOfports(members: readonly Port[], wiring: SwitchWiring): Array<number | undefined> {
+  const out: Array<number | undefined> = new Array(members.length * 2);
+  for (let i = 0; i < members.length; i++) {
+    const p = members[i]!;
+    out[2 * i] = wiring.vmPorts[p.id];
+    out[2 * i + 1] = wiring.tunnels[p.hostId];
+  }
+  return out;
+}
+
+function sameInputs(part: NetworkPart, host: Host, members: readonly Port[], ofports: ReadonlyArray<number | undefined>, uplink: number | null): boolean {
+  if (part.host !== host || part.uplink !== uplink || part.members.length !== members.length) return false;
+  for (let i = 0; i < members.length; i++) if (part.members[i] !== members[i]) return false;
+  for (let i = 0; i < ofports.length; i++) if (part.ofports[i] !== ofports[i]) return false;
+  return true;
+}
+
+function compiledNetwork(host: Host, network: Network, members: readonly Port[], wiring: SwitchWiring): NetworkPart {
+  let byHost = NETWORK_PARTS.get(network);
+  if (!byHost) {
+    byHost = new Map();
+    NETWORK_PARTS.set(network, byHost);
+  }
+  const ofports = memberOfports(members, wiring);
+  const cached = byHost.get(host.id);
+  if (cached && sameInputs(cached, host, members, ofports, wiring.uplink)) return cached;
+  const part: NetworkPart = { host, members: [...members], ofports, uplink: wiring.uplink, flows: [], groups: [], problems: [] };
+  compileNetwork({ host, network, members, wiring, flows: part.flows, groups: part.groups, problems: part.problems });
+  byHost.set(host.id, part);
+  return part;
 }
 
 function tableMissFlows(): DesiredFlow[] {

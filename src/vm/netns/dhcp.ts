@@ -28,11 +28,15 @@ case "$1" in
       ip -4 addr flush dev "$interface"
       ip addr add "$ip/\${mask:-24}" dev "$interface"
     fi
+    # Option 26: overlay networks carry VXLAN/Geneve headers, so the server may lower the MTU.
+    if [ -n "$mtu" ]; then
+      ip link set "$interface" mtu "$mtu"
+    fi
     if [ -n "$router" ]; then
       set -- $router
       ip route replace default via "$1" dev "$interface"
     fi
-    printf 'ip=%s/%s\\nrouter=%s\\ndns=%s\\nlease=%s\\nserver=%s\\n' "$ip" "\${mask:-24}" "$router" "$dns" "$lease" "$serverid" > "$out.tmp"
+    printf 'ip=%s/%s\\nrouter=%s\\ndns=%s\\nlease=%s\\nserver=%s\\nmtu=%s\\n' "$ip" "\${mask:-24}" "$router" "$dns" "$lease" "$serverid" "$mtu" > "$out.tmp"
     mv "$out.tmp" "$out"
     ;;
 esac
@@ -48,6 +52,8 @@ export interface Lease {
   dns: string[];
   leaseSeconds: number | null;
   server: string | null;
+  /** The MTU the server handed out (option 26), if any. */
+  mtu: number | null;
 }
 
 /** Parses a lease file the script wrote (pure). */
@@ -62,6 +68,8 @@ export function parseLease(ifname: string, text: string): Lease | undefined {
   const ip = kv.get("ip");
   if (!ip || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(ip)) return undefined;
   const lease = Number(kv.get("lease"));
+  const mtuText = kv.get("mtu");
+  const mtu = mtuText ? Number(mtuText) : undefined;
   return {
     ifname,
     ip,
@@ -69,6 +77,7 @@ export function parseLease(ifname: string, text: string): Lease | undefined {
     dns: (kv.get("dns") ?? "").split(" ").filter(Boolean),
     leaseSeconds: Number.isFinite(lease) && lease > 0 ? lease : null,
     server: kv.get("server") || null,
+    mtu: mtu !== undefined && Number.isInteger(mtu) && mtu >= 68 ? mtu : null,
   };
 }
 

@@ -25,6 +25,43 @@ const base = model([
   { op: "add_port", port: { id: "p4", networkId: "n", hostId: "h1", mac: "02:00:00:00:00:04" } },
 ]);
 
+describe("compile re-uses each network's part while its inputs hold", () => {
+  const wiring = { vmPorts: { p1: 7, p3: 8, p4: 9 }, tunnels: { h2: 20 }, uplink: 1 };
+  const cold = (m: typeof base, w: typeof wiring) => compile(structuredClone(m), "h1", w);
+
+  it("gives the same flow objects for the same model and wiring, and the same flows as a cold compile", () => {
+    const a = compile(base, "h1", wiring);
+    const b = compile(base, "h1", wiring);
+    expect(b.flows).toHaveLength(a.flows.length);
+    b.flows.forEach((f, i) => expect(f).toBe(a.flows[i]));
+    expect(b).toEqual(cold(base, wiring));
+  });
+
+  it("recompiles exactly the network whose member, NIC ofport, tunnel or uplink changed", () => {
+    const before = compile(base, "h1", wiring);
+    const site = (s: ReturnType<typeof compile>) => s.flows.filter((f) => f.match.in_port === 8 || f.match.in_port === 1);
+    // p4 (network n) moves to another ofport: n is recompiled, the provider network v is re-used.
+    const moved = { ...wiring, vmPorts: { ...wiring.vmPorts, p4: 11 } };
+    const after = compile(base, "h1", moved);
+    expect(after).toEqual(cold(base, moved));
+    expect(after.flows.some((f) => f.match.in_port === 11)).toBe(true);
+    expect(after.flows.some((f) => f.match.in_port === 9)).toBe(false);
+    site(after).forEach((f, i) => expect(f).toBe(site(before)[i]));
+    // The tunnel to h2 (where n has a member) moves: n changes, and only n.
+    const retunnelled = { ...moved, tunnels: { h2: 21 } };
+    expect(compile(base, "h1", retunnelled)).toEqual(cold(base, retunnelled));
+    // The uplink moves: the provider network changes.
+    const uplinked = { ...retunnelled, uplink: 2 };
+    expect(compile(base, "h1", uplinked)).toEqual(cold(base, uplinked));
+    // A remote member changed in the model (a new Port object): its network is recompiled.
+    const next = applyChanges(base, [{ op: "update_port", port: { id: "p2", networkId: "n", hostId: "h2", mac: "02:00:00:00:00:22" } }]);
+    if (!next.ok) throw new Error(JSON.stringify(next.errors));
+    const state = compile(next.value, "h1", uplinked);
+    expect(state).toEqual(cold(next.value, uplinked));
+    expect(state.flows.some((f) => f.match.eth_dst === "02:00:00:00:00:22")).toBe(true);
+  });
+});
+
 describe("compile", () => {
   it("gives flows only to bound ports: a port without an ofport has none until OVSDB reports one", () => {
     const state = compile(base, "h1", { vmPorts: { p1: 7 }, tunnels: { h2: 20 }, uplink: 1 });

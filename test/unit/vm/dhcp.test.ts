@@ -13,12 +13,13 @@ describe("netns VM DHCP client script and leases", () => {
       writeFileSync(join(dir, "ip"), `#!/bin/sh\necho "$*" >> '${calls.replace(/'/g, `'\\''`)}'\nexit 0\n`, { mode: 0o755 });
       const script = join(dir, "udhcpc.sh");
       writeFileSync(script, udhcpcScript(dir), { mode: 0o755 });
-      const env = { PATH: `${dir}:/usr/bin:/bin`, interface: "eth0", ip: "203.0.113.20", mask: "27", router: "203.0.113.1", dns: "203.0.113.53", lease: "3600", serverid: "203.0.113.2" };
+      const env = { PATH: `${dir}:/usr/bin:/bin`, interface: "eth0", ip: "203.0.113.20", mask: "27", router: "203.0.113.1", dns: "203.0.113.53", lease: "3600", serverid: "203.0.113.2", mtu: "1450" };
       execFileSync("sh", [script, "bound"], { env });
-      expect(readLeases(dir)).toEqual([{ ifname: "eth0", ip: "203.0.113.20/27", router: "203.0.113.1", dns: ["203.0.113.53"], leaseSeconds: 3600, server: "203.0.113.2" }]);
+      expect(readLeases(dir)).toEqual([{ ifname: "eth0", ip: "203.0.113.20/27", router: "203.0.113.1", dns: ["203.0.113.53"], leaseSeconds: 3600, server: "203.0.113.2", mtu: 1450 }]);
       const ipCalls = readFileSync(calls, "utf8");
       expect(ipCalls).toContain("addr add 203.0.113.20/27 dev eth0");
       expect(ipCalls).toContain("route replace default via 203.0.113.1 dev eth0");
+      expect(ipCalls).toContain("link set eth0 mtu 1450");
       expect(udhcpcScript(dir)).not.toMatch(/resolv/);
       execFileSync("sh", [script, "deconfig"], { env });
       expect(readLeases(dir)).toEqual([]);
@@ -30,6 +31,6 @@ describe("netns VM DHCP client script and leases", () => {
   it("rejects a lease file without a valid address", () => {
     expect(parseLease("eth0", "ip=/\nrouter=\n")).toBeUndefined();
     expect(parseLease("eth0", "garbage")).toBeUndefined();
-    expect(parseLease("eth1", "ip=198.51.100.3/24\nrouter=\ndns=\nlease=x\n")).toEqual({ ifname: "eth1", ip: "198.51.100.3/24", router: null, dns: [], leaseSeconds: null, server: null });
+    expect(parseLease("eth1", "ip=198.51.100.3/24\nrouter=\ndns=\nlease=x\n")).toEqual({ ifname: "eth1", ip: "198.51.100.3/24", router: null, dns: [], leaseSeconds: null, server: null, mtu: null });
   });
 });
