@@ -131,7 +131,8 @@ describe("vnet lab", () => {
     const server = spawn("ip", ["netns", "exec", b.netns, "iperf3", "-s", "-1", "-p", "5201"], { stdio: "ignore" });
     try {
       let result: { end?: { sum_received?: { bytes: number } }; error?: string } = {};
-      for (let attempt = 0; attempt < 10 && !result.end; attempt++) {
+      // The server starts through `ip netns exec`: on a loaded machine that can take a few seconds.
+      for (let attempt = 0; attempt < 40 && !result.end; attempt++) {
         await new Promise((r) => setTimeout(r, 100));
         const r = await a.exec(["iperf3", "-c", "203.0.113.202", "-p", "5201", "-t", "1", "--connect-timeout", "1000", "-J"]);
         try {

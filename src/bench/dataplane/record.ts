@@ -16,10 +16,13 @@ export function summarizeRepeats(repeats: readonly RepeatRecord[]): CaseRecord["
   return out;
 }
 
-/** Adds a repeat's record and samples to a case, recomputing its summary and status. */
+/**
+ * Adds a repeat's record and samples to a case, recomputing its summary and status. Samples are
+ * pooled whole; `finishCase` thins them once, so every repeat weighs the same in the CDF.
+ */
 export function addRepeat(c: CaseRecord, repeat: RepeatRecord, samples: { ping_ms: number[]; rr_us: number[] }): CaseRecord {
   const repeats = [...c.repeats, repeat];
-  const pool = (old: number[], add: number[]) => thin([...old, ...add], MAX_SAMPLES);
+  const pool = (old: number[], add: number[]) => [...old, ...add];
   const measured = repeats.some((r) => Object.keys(r.metrics).length > 0);
   const clean = repeats.every((r) => r.errors.length === 0);
   return {
@@ -30,6 +33,11 @@ export function addRepeat(c: CaseRecord, repeat: RepeatRecord, samples: { ping_m
     status: !measured ? "failed" : clean ? "ok" : "partial",
     ...(!measured && !c.reason ? { reason: repeat.errors[0] ?? "nothing measured" } : {}),
   };
+}
+
+/** A case as it is stored: latency samples thinned to MAX_SAMPLES each. */
+export function finishCase(c: CaseRecord): CaseRecord {
+  return { ...c, samples: { ping_ms: thin(c.samples.ping_ms, MAX_SAMPLES), rr_us: thin(c.samples.rr_us, MAX_SAMPLES) } };
 }
 
 /** Notes a run's results call for (added to the report when the run ends). */

@@ -245,7 +245,7 @@ export function htmlReport(run: RunRecord): string {
   const parts: string[] = [];
   parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vnet data-plane benchmark ${escapeXml(run.id)}</title>`);
   parts.push(
-    `<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-variant-numeric:tabular-nums}th{background:#f4f4f4}dt{font-weight:600}dd{margin:0 0 .4em 1em}svg{max-width:100%;height:auto}</style></head><body>`,
+    `<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-variant-numeric:tabular-nums;white-space:nowrap}th{background:#f4f4f4}dt{font-weight:600}dd{margin:0 0 .4em 1em}svg{max-width:100%;height:auto}</style></head><body>`,
   );
   parts.push(`<h1>Data-plane benchmark ${escapeXml(run.id)}</h1><dl>${facts(run).map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`).join("")}</dl>`);
   parts.push(`<p>Each cell: median of the repeats, with (min–max). n/a: the backend cannot run that scenario; –: not measured.</p>`);

@@ -7,7 +7,7 @@ import { buildTopology } from "./backends";
 import { describeMachine } from "./machine";
 import { Servers, latencyMetrics, measureFirstPacket, measurePing, measureRr, measureTcp, measureUdp } from "./measure";
 import { datapathOf, eta, formatDuration, planCases, planSteps, type PlannedCase, type Step } from "./plan";
-import { addRepeat, derivedNotes } from "./record";
+import { addRepeat, derivedNotes, finishCase } from "./record";
 import { newRunId, writeRun } from "./results";
 import { formatNumber } from "../../report/svg";
 import { median } from "./stats";
@@ -222,7 +222,7 @@ async function runCase(
       const rep: RepeatRecord = { index: r, metrics, errors };
       Object.assign(record, addRepeat(record, rep, { ping_ms: ping, rr_us: rr }));
     }
-    return { record, teardown: teardown() };
+    return { record: finishCase(record), teardown: teardown() };
   } catch (err) {
     // Interrupted mid-case: remove its lab before the run ends.
     await teardown();

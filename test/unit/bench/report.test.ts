@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { htmlReport, markdownReport, plots, renderFiles, samplesCsv, summaryCsv } from "../../../src/bench/dataplane/report";
-import { addRepeat, derivedNotes, summarizeRepeats } from "../../../src/bench/dataplane/record";
+import { MAX_SAMPLES, addRepeat, derivedNotes, finishCase, summarizeRepeats } from "../../../src/bench/dataplane/record";
 import { sampleRun } from "./fixture";
 
 describe("run record", () => {
@@ -20,6 +20,19 @@ describe("run record", () => {
     expect(run.cases.map((c) => c.status)).toEqual(["ok", "ok", "ok", "partial", "skipped"]);
     const none = addRepeat(run.cases[0]!, { index: 9, metrics: {}, errors: ["x"] }, { ping_ms: [], rr_us: [] });
     expect(none.status).toBe("partial");
+  });
+
+  it("pools every repeat's latency samples, then thins them evenly to at most MAX_SAMPLES", () => {
+    let c = sampleRun().cases[0]!;
+    c = addRepeat(c, { index: 3, metrics: {}, errors: [] }, { ping_ms: Array.from({ length: 3000 }, () => 1), rr_us: [] });
+    c = addRepeat(c, { index: 4, metrics: {}, errors: [] }, { ping_ms: Array.from({ length: 3000 }, () => 2), rr_us: [5] });
+    expect(c.samples.ping_ms).toHaveLength(9 + 6000); // the fixture's 3 repeats × 3, then these two
+    const done = finishCase(c);
+    expect(done.samples.ping_ms).toHaveLength(MAX_SAMPLES);
+    // Both big repeats keep (about) half of the samples each.
+    expect(done.samples.ping_ms.filter((x) => x === 1).length).toBeGreaterThan(900);
+    expect(done.samples.ping_ms.filter((x) => x === 2).length).toBeGreaterThan(900);
+    expect(done.samples.rr_us).toEqual([5]);
   });
 
   it("notes where userspace TSO broke across the tunnel", () => {
