@@ -20,6 +20,7 @@ import { checkSpec, nicHostIfName, vmNetnsName } from "../names";
 import { listLinks, plugNic, unplugNic, OvsdbPool, type HostSide } from "../plug";
 import { clientRunning, readLeases, startClient, stopClients, type Lease } from "./dhcp";
 import { planNics } from "./plan";
+import { netnsExists, removePrivateResolvConf, writePrivateResolvConf } from "../../lab/netns";
 
 export interface NetnsDriverOptions {
   /** Where to find lab hosts (tests pass their own); default: every lab on this machine. */
@@ -32,7 +33,6 @@ interface Where {
   dir: string;
 }
 
-const netnsExists = (name: string): boolean => existsSync(`/run/netns/${name}`);
 
 export class NetnsDriver implements VmDriver {
   private readonly pool = new OvsdbPool();
@@ -123,6 +123,7 @@ export class NetnsDriver implements VmDriver {
         await Promise.all(r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((p) => p > 1).map((p) => killPid(p, 1000)));
         const del = await tryRun(["ip", "netns", "del", w.netns]);
         if (del.code !== 0 && netnsExists(w.netns)) throw new VmDriverError(`could not delete namespace ${w.netns}: ${del.stderr.trim()}`);
+        removePrivateResolvConf(w.netns);
       } else {
         // A namespace removed by hand may have left ports behind on the switch.
         for (const nic of spec.nics) {
@@ -184,6 +185,9 @@ export class NetnsDriver implements VmDriver {
 
   private async ensureNamespace(w: Where): Promise<void> {
     if (!netnsExists(w.netns)) {
+      // Before the namespace exists: anything run in it by `ip netns exec` (a guest's own DHCP
+      // client, say) must write this file, never the machine's /etc/resolv.conf.
+      writePrivateResolvConf(w.netns);
       const r = await tryRun(["ip", "netns", "add", w.netns]);
       if (r.code !== 0 && !netnsExists(w.netns)) throw new VmDriverError(`could not create namespace ${w.netns}: ${r.stderr.trim()}`);
     }
