@@ -47,6 +47,26 @@ export function errorBody(code: ErrorCode, message: string, details: ErrorDetail
   return { error: details.length ? { code, message, details } : { code, message } };
 }
 
+/** One schema (shape) error as a person reads it, naming the field: an unknown field is named
+ *  rather than reported as "must NOT have additional properties", and a body that is not a JSON
+ *  object says what to send. */
+export function schemaErrorDetail(
+  v: { instancePath: string; message?: string; keyword?: string; params?: Record<string, unknown> },
+  context: string,
+): ErrorDetail {
+  const at = v.instancePath.replace(/^\//, "").replace(/\//g, ".");
+  const where = at ? `${context}.${at}` : context;
+  const unknown = v.params?.additionalProperty;
+  if (typeof unknown === "string") {
+    const path = at ? `${at}.${unknown}` : unknown;
+    return { path, code: "invalid_format", message: `${where} has an unknown field "${unknown}"` };
+  }
+  if (!at && context === "body" && v.keyword === "type" && v.params?.type === "object") {
+    return { path: "", code: "invalid_format", message: "body must be a JSON object (send content-type: application/json)" };
+  }
+  return { path: at || String(v.params?.missingProperty ?? ""), code: "invalid_format", message: `${where} ${v.message ?? "is invalid"}` };
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
@@ -54,11 +74,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (err.validation) {
       // Schema (shape) errors: say which field and what was expected, the way a person reads it.
-      const details = err.validation.map((v) => ({
-        path: (v.instancePath || "/").replace(/^\//, "").replace(/\//g, ".") || String(v.params?.missingProperty ?? ""),
-        code: "invalid_format",
-        message: `${err.validationContext ?? "body"}${v.instancePath.replace(/\//g, ".")} ${v.message ?? "is invalid"}`,
-      }));
+      const details = err.validation.map((v) => schemaErrorDetail(v, err.validationContext ?? "body"));
       return reply.status(400).send(errorBody("validation_failed", details[0]?.message ?? err.message, details));
     }
     const status = err.statusCode ?? 500;

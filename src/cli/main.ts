@@ -37,6 +37,13 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
+// `vnet ofp-print ... | head` closes the pipe early: that is the reader being done, not an error
+// worth a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 main(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`vnet: ${message}\n`);

@@ -239,6 +239,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     o.print(`  admin token:   ${adminToken}`);
     for (const [name, tok] of Object.entries(tenantTokens)) o.print(`  ${`${name} token:`.padEnd(14)} ${tok}`);
     o.print("");
+    // The `vnet` client commands read these two variables (docs/demo.md).
+    o.print("  command line (then: bin/vnet vm list, bin/vnet net list, ...):");
+    o.print(`    export VNET_SERVER=${vnet.url} VNET_TOKEN=${adminToken}`);
+    o.print("");
     for (const v of shown) o.print(`  ${v.name.padEnd(6)} ${v.tenant.padEnd(5)} ${v.host}  ${v.ip.padEnd(12)} ${v.netns}`);
     o.print("");
     if (pair) {

@@ -4,7 +4,7 @@
 // the in-memory state first (pure), then persists the rows that differ in one transaction, then
 // swaps the in-memory state; a failure at any step leaves both unchanged.
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { makeDirectory } from "./dirs";
 import { dirname } from "node:path";
 import { DEFAULT_SETTINGS, type NetworkModel, type Result } from "../model/types";
 import { validateModel } from "../model/validate";
@@ -35,7 +35,7 @@ export class SqliteInventory implements InventoryStore {
   private seq = 0;
 
   constructor(readonly file: string) {
-    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    if (file !== ":memory:") makeDirectory(dirname(file));
     this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");

@@ -76,12 +76,14 @@ function applyOne(state: InventoryState, change: InventoryChange): Result<Invent
     }
     case "remove_tenant": {
       const vm = state.vms.find((v) => v.tenantId === change.id);
-      if (vm) return fail([{ code: "in_use", path: "id", message: `tenant "${change.id}" still has VM "${vm.name}"` }]);
+      const name = state.model.tenants.find((t) => t.id === change.id)?.name ?? change.id;
+      if (vm) return fail([{ code: "in_use", path: "id", message: `tenant "${name}" still has VM "${vm.name}": delete its VMs first` }]);
       break;
     }
     case "remove_host": {
       const vm = state.vms.find((v) => v.hostId === change.id);
-      if (vm) return fail([{ code: "in_use", path: "id", message: `host "${change.id}" still runs VM "${vm.name}"` }]);
+      const name = state.model.hosts.find((h) => h.id === change.id)?.name ?? change.id;
+      if (vm) return fail([{ code: "in_use", path: "id", message: `host "${name}" still runs VM "${vm.name}"` }]);
       break;
     }
     default:

@@ -45,6 +45,29 @@ describe("API: resources, validation and errors", () => {
     expect(r.body.error.message).toMatch(/managementAddress|ovsdbTarget/);
   });
 
+  it("names an unknown field in a body, and creates nothing", async () => {
+    const before = f.store.state();
+    const r = await f.call("POST", "/api/tenants", { name: "teal", colour: "teal" });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe("validation_failed");
+    expect(r.body.error.message).toBe('body has an unknown field "colour"');
+    expect(r.body.error.details[0].path).toBe("colour");
+    expect(f.store.state()).toBe(before);
+  });
+
+  it("refuses to delete a network in use, naming it and the VMs on it, and to delete their tenant", async () => {
+    const before = f.store.state();
+    const web = before.model.networks.find((n) => n.name === "web" && before.model.tenants.find((t) => t.id === n.tenantId)?.name === "red")!;
+    const r = await f.call("DELETE", `/api/networks/${web.id}`);
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe("in_use");
+    expect(r.body.error.message).toMatch(/^network "web" is still used by VMs? .*red1/);
+    const t = await f.call("DELETE", "/api/tenants/red");
+    expect(t.status).toBe(409);
+    expect(t.body.error.message).toMatch(/^tenant "red" still has VM "/);
+    expect(f.store.state()).toBe(before);
+  });
+
   it("answers duplicates with 409 conflict", async () => {
     const r = await f.call("POST", "/api/tenants", { name: "red" });
     expect(r.status).toBe(409);

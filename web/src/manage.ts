@@ -5,6 +5,7 @@ import { api, ApiError, type SessionInfo } from "./api";
 import { tenantColor } from "./colors";
 import { clear, h } from "./dom";
 import type { LiveClient } from "./live";
+import { vmActions } from "./rows";
 
 type Obj = Record<string, unknown>;
 const str = (v: unknown) => (v === null || v === undefined ? "" : String(v));
@@ -219,7 +220,7 @@ export function mountManage(root: HTMLElement, live: LiveClient, session: Sessio
     clear(tenantsBody);
     for (const t of tenants) {
       tenantsBody.append(
-        h("tr", {}, h("td", {}, h("i", { class: "swatch", style: `background:${tenantColor(str(t.name))}` }), str(t.name)), h("td", { class: "mono muted" }, str(t.id)), h("td", {}, admin ? h("button", { class: "small danger", onclick: () => act("DELETE", `/api/tenants/${str(t.id)}`) }, "Delete") : null)),
+        h("tr", {}, h("td", {}, h("i", { class: "swatch", style: `background:${tenantColor(str(t.name))}` }), str(t.name)), h("td", { class: "mono muted" }, str(t.id)), h("td", {}, admin ? h("button", { class: "small danger", onclick: () => confirm(`Delete tenant ${str(t.name)}? Its tokens stop working.`) && act("DELETE", `/api/tenants/${str(t.id)}`) }, "Delete") : null)),
       );
     }
     clear(netsBody);
@@ -233,7 +234,7 @@ export function mountManage(root: HTMLElement, live: LiveClient, session: Sessio
           h("td", {}, `${str(n.kind)} ${str(n.segmentationId)}${n.mtu ? ` · MTU ${str(n.mtu)}` : ""}`),
           h("td", { class: "mono" }, str(n.subnet)),
           h("td", { class: "mono" }, str(n.gateway) || "–"),
-          h("td", {}, h("button", { class: "small danger", onclick: () => act("DELETE", `/api/networks/${str(n.id)}`) }, "Delete")),
+          h("td", {}, h("button", { class: "small danger", onclick: () => confirm(`Delete network ${str(n.name)} (${str(n.subnet)})?`) && act("DELETE", `/api/networks/${str(n.id)}`) }, "Delete")),
         ),
       );
     }
@@ -253,10 +254,20 @@ export function mountManage(root: HTMLElement, live: LiveClient, session: Sessio
           h(
             "td",
             { class: "row-actions" },
-            h("button", { class: "small", onclick: () => act("POST", `/api/vms/${str(v.id)}/start`) }, "Start"),
-            h("button", { class: "small", onclick: () => act("POST", `/api/vms/${str(v.id)}/stop`) }, "Stop"),
-            v.state === "running" ? h("button", { class: "small", onclick: () => act("POST", `/api/vms/${str(v.id)}/reboot`) }, "Reboot") : null,
-            h("button", { class: "small danger", onclick: () => act("DELETE", `/api/vms/${str(v.id)}${v.state === "defined" ? "" : "?force=true"}`) }, "Delete"),
+            ...vmActions(str(v.state)).map((a) =>
+              a === "delete"
+                ? h(
+                    "button",
+                    {
+                      class: "small danger",
+                      onclick: () =>
+                        confirm(`Delete VM ${str(v.name)}${v.state === "running" ? " (it is running: it will be stopped)" : ""}?`) &&
+                        act("DELETE", `/api/vms/${str(v.id)}${v.state === "defined" ? "" : "?force=true"}`),
+                    },
+                    "Delete",
+                  )
+                : h("button", { class: "small", onclick: () => act("POST", `/api/vms/${str(v.id)}/${a}`) }, a[0]!.toUpperCase() + a.slice(1)),
+            ),
           ),
         ),
       );

@@ -4,6 +4,7 @@ import cytoscape, { type Core, type ElementDefinition } from "cytoscape";
 import { tenantColor } from "./colors";
 import { bitRate, clear, h } from "./dom";
 import type { LiveClient } from "./live";
+import { shortName } from "./rows";
 import type { HostLive, SwitchLive, VmLive } from "../../src/live/types";
 
 const STYLE: cytoscape.StylesheetJson = [
@@ -104,7 +105,7 @@ export function topologyElements(live: LiveClient): ElementDefinition[] {
     if (!hostNames.has(vm.host)) continue;
     const ips = vm.nics.map((n) => n.ip).filter(Boolean).join("\n");
     els.push({
-      data: { id: `vm:${vm.id}`, parent: `host:${vm.host}`, label: ips ? `${vm.name}\n${ips}` : vm.name, color: tenantColor(vm.tenant), kind: "vm", ref: vm.id },
+      data: { id: `vm:${vm.id}`, parent: `host:${vm.host}`, label: ips ? `${shortName(vm.name)}\n${ips}` : shortName(vm.name), color: tenantColor(vm.tenant), kind: "vm", ref: vm.id },
       classes: vm.state === "running" ? "vm" : "vm stopped",
     });
     const swId = switchNodeId(vm.host, t.switches);

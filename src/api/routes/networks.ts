@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { nextFreeVni } from "../../model/ipam";
 import type { Network as ModelNetwork, NetworkKind } from "../../model/types";
 import { newId } from "../../inventory/secrets";
+import type { InventoryState } from "../../inventory/types";
 import { requirePrincipal, type Principal } from "../auth";
 import { ApiError, fromValidation } from "../errors";
 import { Network, NetworkCreate, NetworkListQuery, NetworkUpdate, RefParams, errorResponses } from "../schemas";
@@ -15,6 +16,12 @@ export function tenantForWrite(app: FastifyInstance, p: Principal, ref: string |
   if (ref !== undefined) return findTenant(state, p, ref).id;
   if (p.role === "tenant" && p.tenantId) return p.tenantId;
   throw new ApiError(422, "validation_failed", "tenant is required", [{ path: "tenant", code: "required", message: "tenant is required" }]);
+}
+
+/** The names of the VMs with a NIC on a network (what blocks its deletion), each once. */
+export function networkUsers(state: InventoryState, networkId: string): string[] {
+  const vmIds = new Set(state.model.ports.filter((p) => p.networkId === networkId && p.vmId).map((p) => p.vmId!));
+  return state.vms.filter((v) => vmIds.has(v.id)).map((v) => v.name);
 }
 
 export async function networkRoutes(app: FastifyInstance): Promise<void> {
@@ -88,7 +95,13 @@ export async function networkRoutes(app: FastifyInstance): Promise<void> {
     "/api/networks/:ref",
     { schema: { tags, summary: "Delete a network (refused while VM NICs use it)", params: RefParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
-      const n = findNetwork(app.store.state(), requirePrincipal(request), request.params.ref);
+      const state = app.store.state();
+      const n = findNetwork(state, requirePrincipal(request), request.params.ref);
+      const users = networkUsers(state, n.id);
+      if (users.length) {
+        const message = `network "${n.name}" is still used by ${users.length === 1 ? "VM" : "VMs"} ${users.join(", ")}: delete them or move their NICs (vnet vm move) first`;
+        throw new ApiError(409, "in_use", message, [{ path: "id", code: "in_use", message }]);
+      }
       const r = app.store.commit([{ op: "remove_network", id: n.id }]);
       if (!r.ok) throw fromValidation(r.errors);
       return reply.status(204).send();

@@ -1,7 +1,7 @@
 // `vnet controller`: the OpenFlow controller alone, with the learning-switch app, no API and no
 // inventory. Every switch that connects gets a table-miss flow and MAC learning.
 
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { readFileSync } from "node:fs";
 import { learningSwitch } from "../../apps/learning";
 import { Controller } from "../../controller";
@@ -89,7 +89,11 @@ export function register(program: Command): void {
   program
     .command("controller")
     .description("run the OpenFlow 1.3 controller alone, as a MAC-learning switch for every switch that connects")
-    .option("--listen <host:port>", "TCP address to listen on (repeatable; 0.0.0.0:6653 if no listener is given)", (v: string, all: string[]) => [...all, v], [])
+    .addOption(
+      new Option("--listen <host:port>", "TCP address to listen on (repeatable)")
+        .argParser((v: string, all: string[]) => [...all, v])
+        .default([], "0.0.0.0:6653 when no --listen, --tls-listen or --unix is given"),
+    )
     .option("--tls-listen <host:port>", "also listen for TLS (OVS ssl: targets); needs --tls-key, --tls-cert, --tls-ca")
     .option("--tls-key <file>", "PEM private key of the controller")
     .option("--tls-cert <file>", "PEM certificate of the controller")

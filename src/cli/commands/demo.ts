@@ -7,6 +7,7 @@ import { startDemo } from "../../demo/run";
 import { VM_DRIVER_KINDS, type VmDriverKind } from "../../inventory/types";
 import { CONTROLLER_PORT } from "../../lab/plan";
 import { isIP } from "node:net";
+import { isLogLevel, setLogLevel } from "../../log";
 
 export function register(program: Command): void {
   program
@@ -18,7 +19,12 @@ export function register(program: Command): void {
     .option("--port <port>", "dashboard port (0: any free port)", "7080")
     .option("--lab <name>", "lab name: a lowercase letter and up to 7 letters or digits", "demo")
     .option("--controller-port <port>", "OpenFlow port, at the lab's controller address", String(CONTROLLER_PORT))
-    .action(async (o: { backend: string; vm: string; listen: string; port: string; lab: string; controllerPort: string }) => {
+    // The server's JSON log lines would bury the progress lines and the tokens: warnings only,
+    // unless asked (or VNET_LOG_LEVEL is set).
+    .option("--log-level <level>", "server log on stderr: trace, debug, info, warn, error, silent", process.env.VNET_LOG_LEVEL || "warn")
+    .action(async (o: { backend: string; vm: string; listen: string; port: string; lab: string; controllerPort: string; logLevel: string }) => {
+      if (!isLogLevel(o.logLevel)) throw new Error(`--log-level must be one of trace, debug, info, warn, error, fatal, silent (got "${o.logLevel}")`);
+      setLogLevel(o.logLevel);
       if (!(DEMO_BACKENDS as readonly string[]).includes(o.backend)) throw new Error(`--backend must be ${DEMO_BACKENDS.join(", ")} (got "${o.backend}")`);
       if (!(VM_DRIVER_KINDS as readonly string[]).includes(o.vm)) throw new Error(`--vm must be ${VM_DRIVER_KINDS.join(" or ")} (got "${o.vm}")`);
       if (isIP(o.listen) === 0) throw new Error(`--listen must be an IP address (got "${o.listen}")`);

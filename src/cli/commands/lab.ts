@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .command("up")
     .description("build a lab of N hosts and print how to reach them")
     .option("--hosts <n>", "number of hosts", parseHosts, 2)
-    .option("--name <name>", "lab name (a-z0-9, up to 8)", DEFAULT_LAB)
+    .option("--name <name>", "lab name: a lowercase letter and up to 7 letters or digits", DEFAULT_LAB)
     .option("--underlay <mode>", 'underlay address on OVS br-phy ("ovs") or on the veth ("kernel", for Linux-bridge hosts)', "ovs")
     .option("--json", "print the status as JSON")
     .action(async (o: { hosts: number; name: string; underlay: string; json?: boolean }) => {
@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .action((o: { name?: string; json?: boolean }) => {
       const all = allLabStatus().filter((s) => !o.name || s.name === o.name);
       if (o.json) process.stdout.write(JSON.stringify(all, null, 2) + "\n");
-      else if (all.length === 0) process.stdout.write("no labs\n");
+      else if (all.length === 0) process.stdout.write(o.name ? `no lab "${o.name}" (vnet lab status lists them all)\n` : "no labs\n");
       else all.forEach(printStatus);
     });
 }

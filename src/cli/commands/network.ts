@@ -34,7 +34,7 @@ function loadModel(path: string): NetworkModel {
 
 async function realise(flags: RealiseFlags): Promise<void> {
   if (flags.logLevel !== undefined) {
-    if (!isLogLevel(flags.logLevel)) throw new Error(`bad log level "${flags.logLevel}"`);
+    if (!isLogLevel(flags.logLevel)) throw new Error(`bad log level "${flags.logLevel}": expected trace, debug, info, warn, error, fatal or silent`);
     setLogLevel(flags.logLevel);
   }
   // Everything is checked before anything listens or touches a host.
@@ -120,6 +120,6 @@ export function register(program: Command): void {
     .option("--target <target>", "the controller target written into each br-int (default tcp:LISTEN)")
     .option("--datapath-type <type>", "br-int datapath: netdev (userspace) or system (kernel module)", "netdev")
     .option("--reconcile <seconds>", "full re-read of every switch this often (0: never)", "30")
-    .option("--log-level <level>", "trace, debug, info, warn, error, silent")
+    .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent (default: $VNET_LOG_LEVEL or info)")
     .action((flags: RealiseFlags) => realise(flags));
 }

@@ -50,6 +50,14 @@ export function printStream(bytes: Buffer, opts: { json?: boolean; label?: strin
   return bad;
 }
 
+/** Why a capture printed nothing: no TCP stream on the chosen ports, and the ports it does have. */
+export function noStreamMessage(file: string, chosen: string[], streams: ReadonlyArray<{ srcPort: number; dstPort: number }>): string {
+  const seen = [...new Set(streams.map((s) => Math.min(s.srcPort, s.dstPort)))].sort((a, b) => a - b);
+  const where = `no TCP stream on port ${chosen.join(" or ")} in ${file}`;
+  if (seen.length === 0) return `${where} (it holds no TCP data at all)`;
+  return `${where}; it has TCP streams on port ${seen.slice(0, 10).join(", ")}${seen.length > 10 ? ", ..." : ""} (choose with --port)`;
+}
+
 export function register(program: Command): void {
   program
     .command("ofp-print")
@@ -67,13 +75,17 @@ export function register(program: Command): void {
           streams = tcpStreams(readFileSync(flags.pcap));
         } catch (err) {
           if (err instanceof PcapError) throw new Error(`${flags.pcap}: ${err.message}`);
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") throw new Error(`cannot read ${flags.pcap}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : "it is a directory"}`);
           throw err;
         }
         const ports = new Set(flags.port.map(Number));
-        for (const s of streams) {
-          if (!ports.has(s.srcPort) && !ports.has(s.dstPort)) continue;
-          bad += printStream(s.data, { json: flags.json, label: s.id }, out);
-        }
+        const badPort = flags.port.find((p) => !/^\d+$/.test(p) || Number(p) > 65535);
+        if (badPort !== undefined) throw new Error(`--port must be a TCP port number (got "${badPort}")`);
+        const chosen = streams.filter((s) => ports.has(s.srcPort) || ports.has(s.dstPort));
+        // Nothing printed and nothing said would look like "no OpenFlow here": name what is there.
+        if (chosen.length === 0) throw new Error(noStreamMessage(flags.pcap, flags.port, streams));
+        for (const s of chosen) bad += printStream(s.data, { json: flags.json, label: s.id }, out);
       } else {
         const text = hex.length ? hex.join("") : readFileSync(0, "utf8");
         bad += printStream(hexToBytes(text), { json: flags.json }, out);

@@ -100,9 +100,11 @@ export function register(program: Command): void {
     print(o, data, () => [
       ["NAME", "BACKEND", "ADDRESS", "OVSDB", "OPENFLOW", "DPID", "VMS"],
       ...data.map((h) => {
-        const st = (h.status ?? {}) as Obj;
-        const c = (h.counts ?? {}) as Obj;
-        return [s(h.name), s(h.backend), s(h.managementAddress), st.ovsdbConnected ? "up" : "down", st.openflowConnected ? "up" : "down", s(st.dpid), `${s(c.runningVms)}/${s(c.vms)}`];
+        // A tenant token gets hosts without status or counts: "-" (not shown), never "down".
+        const st = h.status as Obj | undefined;
+        const c = h.counts as Obj | undefined;
+        const updown = (v: unknown) => (st === undefined ? "-" : v ? "up" : "down");
+        return [s(h.name), s(h.backend), s(h.managementAddress), updown(st?.ovsdbConnected), updown(st?.openflowConnected), s(st?.dpid), c ? `${s(c.runningVms)}/${s(c.vms)}` : "-"];
       }),
     ]);
   });
@@ -152,7 +154,8 @@ export function register(program: Command): void {
     const h = (await call(o, "PATCH", `/api/hosts/${enc(ref)}`, body)) as Obj;
     print(o, h, () => [[s(h.name), s(h.managementAddress), s(h.tunnelIp)]]);
   });
-  clientOptions(host.command("show <host>").description("one host with live status")).action(async (ref: string, o: ClientOpts) => {
+  // Always JSON (every field, nested NICs); --json is accepted like on the other sub-commands.
+  clientOptions(host.command("show <host>").description("one host with live status, as JSON"), true).action(async (ref: string, o: ClientOpts) => {
     process.stdout.write(JSON.stringify(await call(o, "GET", `/api/hosts/${enc(ref)}`), null, 2) + "\n");
   });
   clientOptions(host.command("rm <host>").description("unregister a host").option("--force", "also forget the VMs that live there")).action(
@@ -227,7 +230,8 @@ export function register(program: Command): void {
     const n = (await call(o, "PATCH", `/api/networks/${enc(ref)}`, body)) as Obj;
     print(o, n, () => [[s(n.id), s(n.name), s(n.segmentationId), s(n.subnet), s(n.gateway)]]);
   });
-  clientOptions(net.command("show <network>").description("one network")).action(async (ref: string, o: ClientOpts) => {
+  // Always JSON (every field, nested NICs); --json is accepted like on the other sub-commands.
+  clientOptions(net.command("show <network>").description("one network, as JSON"), true).action(async (ref: string, o: ClientOpts) => {
     process.stdout.write(JSON.stringify(await call(o, "GET", `/api/networks/${enc(ref)}`), null, 2) + "\n");
   });
   clientOptions(net.command("rm <network>").description("delete a network")).action(async (ref: string, o: ClientOpts) => {
@@ -266,7 +270,8 @@ export function register(program: Command): void {
     const v = (await call(o, "POST", "/api/vms", body)) as Obj;
     print(o, v, () => [[s(v.id), s(v.name), s(v.state)]]);
   });
-  clientOptions(vm.command("show <vm>").description("one VM")).action(async (ref: string, o: ClientOpts) => {
+  // Always JSON (every field, nested NICs); --json is accepted like on the other sub-commands.
+  clientOptions(vm.command("show <vm>").description("one VM, as JSON"), true).action(async (ref: string, o: ClientOpts) => {
     process.stdout.write(JSON.stringify(await call(o, "GET", `/api/vms/${enc(ref)}`), null, 2) + "\n");
   });
   for (const action of ["start", "stop", "reboot"] as const) {

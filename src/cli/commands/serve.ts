@@ -2,10 +2,11 @@
 // the data directory. `serve()` is exported so that the process that also runs the controller and
 // the realisers can start the same thing and feed its live view.
 import type { Command } from "commander";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { AppOptions } from "../../api/app";
 import { startServer, type RunningServer } from "../../api/server";
+import { makeDirectory } from "../../inventory/dirs";
 import { lockDataDir } from "../../inventory/lock";
 import { openInventory, type SqliteInventory } from "../../inventory/sqlite";
 import { cookieOwners } from "../../live/owners";
@@ -33,7 +34,7 @@ export interface ServeOptions extends Omit<AppOptions, "store" | "https"> {
 
 export async function serve(opts: ServeOptions): Promise<RunningServer & { store: SqliteInventory; live: LiveView }> {
   if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new Error("HTTPS needs both --tls-cert and --tls-key");
-  mkdirSync(opts.dataDir, { recursive: true });
+  makeDirectory(opts.dataDir);
   const unlock = lockDataDir(opts.dataDir);
   let store: SqliteInventory;
   try {

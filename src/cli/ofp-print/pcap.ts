@@ -19,6 +19,8 @@ export class PcapError extends Error {}
 const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_RAW = 101;
 const LINKTYPE_LINUX_SLL = 113;
+// What `tcpdump -i any` writes since libpcap 1.10: protocol first, then a 20-byte header in all.
+const LINKTYPE_LINUX_SLL2 = 276;
 const LINKTYPE_NULL = 0;
 const LINKTYPE_IPV4 = 228;
 
@@ -99,6 +101,11 @@ function ipOf(frame: Buffer, linktype: number): Buffer | undefined {
       etherType = frame.readUInt16BE(14);
       off = 16;
       break;
+    case LINKTYPE_LINUX_SLL2:
+      if (frame.length < 20) return undefined;
+      etherType = frame.readUInt16BE(0);
+      off = 20;
+      break;
     case LINKTYPE_NULL:
       off = 4;
       break;
@@ -107,7 +114,7 @@ function ipOf(frame: Buffer, linktype: number): Buffer | undefined {
       off = 0;
       break;
     default:
-      throw new PcapError(`link type ${linktype} is not supported (Ethernet, Linux cooked, raw IP and loopback are)`);
+      throw new PcapError(`link type ${linktype} is not supported (Ethernet, Linux cooked v1 and v2, raw IP and loopback are)`);
   }
   if (etherType !== undefined && etherType !== 0x0800 && etherType !== 0x86dd) return undefined;
   return frame.subarray(off);

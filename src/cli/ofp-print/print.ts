@@ -100,6 +100,9 @@ function details(m: OfpMessage): string {
       if (m.kind === "flow" || m.kind === "aggregate") {
         return `table=${m.tableId === 255 ? "ALL" : m.tableId} out_port=${formatPort(m.outPort)} ${formatMatch(m.match)}`.trim();
       }
+      // Named the way ovs-ofctl names them: "port_no=ANY", not "portNo=4294967295".
+      if (m.kind === "port_stats") return `port_no=${formatPort(m.portNo)}`;
+      if (m.kind === "group") return `group_id=${m.groupId === 0xfffffffc ? "ALL" : m.groupId}`;
       return keyValues(m);
     default:
       return keyValues(m);

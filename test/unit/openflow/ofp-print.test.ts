@@ -5,6 +5,7 @@ import { encode } from "../../../openflow";
 import { hexToBytes, printStream } from "../../../src/cli/commands/ofp-print";
 import { describe as describeMsg } from "../../../src/cli/ofp-print/print";
 import { PcapError, tcpStreams } from "../../../src/cli/ofp-print/pcap";
+import { noStreamMessage } from "../../../src/cli/commands/ofp-print";
 import { pcapOf } from "../../integration/openflow-pcap";
 import { samples } from "./samples";
 
@@ -75,9 +76,44 @@ describe("pcap reader", () => {
     expect(streams[0]!.data.equals(Buffer.concat(msgs))).toBe(true);
   });
 
+  it("reads a `tcpdump -i any` capture (Linux cooked v2 headers)", () => {
+    const msgs = [samples.hello!, samples.flow_mod!].map((m) => encode(m));
+    const streams = tcpStreams(asCookedV2(pcapOf(msgs)));
+    expect(streams.map((s) => s.id)).toEqual(["127.0.0.1:40000 > 127.0.0.1:6653"]);
+    expect(streams[0]!.data.equals(Buffer.concat(msgs))).toBe(true);
+  });
+
+  it("says which ports a capture has when none is an OpenFlow port asked for", () => {
+    const streams = tcpStreams(pcapOf([encode(samples.hello!)], { srcPort: 51000, dstPort: 6701 }));
+    expect(noStreamMessage("c.pcap", ["6653", "6633"], streams)).toBe("no TCP stream on port 6653 or 6633 in c.pcap; it has TCP streams on port 6701 (choose with --port)");
+    expect(noStreamMessage("e.pcap", ["6653"], [])).toBe("no TCP stream on port 6653 in e.pcap (it holds no TCP data at all)");
+  });
+
   it("refuses what is not a pcap file, with the reason", () => {
     expect(() => tcpStreams(Buffer.alloc(10))).toThrow(new PcapError("not a pcap file: shorter than its 24-byte header"));
     expect(() => tcpStreams(Buffer.from("0a0d0d0a" + "00".repeat(40), "hex"))).toThrow(/pcapng files are not supported/);
     expect(() => tcpStreams(Buffer.alloc(40, 1))).toThrow("not a pcap file (magic 0x1010101)");
   });
 });
+
+/** The same capture as if taken on "any": each Ethernet header replaced by a 20-byte SLL2 one. */
+function asCookedV2(pcap: Buffer): Buffer {
+  const global = Buffer.from(pcap.subarray(0, 24));
+  global.writeUInt32LE(276, 20);
+  const parts: Buffer[] = [global];
+  for (let off = 24; off < pcap.length; ) {
+    const caplen = pcap.readUInt32LE(off + 8);
+    const frame = pcap.subarray(off + 16, off + 16 + caplen);
+    const sll2 = Buffer.alloc(20);
+    sll2.writeUInt16BE(frame.readUInt16BE(12), 0); // protocol (EtherType)
+    sll2.writeUInt32BE(1, 4); // interface index
+    sll2.writeUInt16BE(1, 8); // ARPHRD_ETHER
+    sll2[11] = 6; // address length
+    const header = Buffer.from(pcap.subarray(off, off + 16));
+    header.writeUInt32LE(caplen + 6, 8);
+    header.writeUInt32LE(pcap.readUInt32LE(off + 12) + 6, 12);
+    parts.push(header, sll2, frame.subarray(14));
+    off += 16 + caplen;
+  }
+  return Buffer.concat(parts);
+}
