@@ -67,6 +67,34 @@ export function schemaErrorDetail(
   return { path: at || String(v.params?.missingProperty ?? ""), code: "invalid_format", message: `${where} ${v.message ?? "is invalid"}` };
 }
 
+type SchemaError = Parameters<typeof schemaErrorDetail>[0];
+
+/** All of a request's schema errors. A field that must be one of several words fails once per
+ *  word ("must be equal to constant", then "must match a schema in anyOf"): those become one
+ *  error listing the words. */
+export function schemaErrorDetails(errors: readonly SchemaError[], context: string): ErrorDetail[] {
+  const allowed = new Map<string, unknown[]>();
+  for (const v of errors) {
+    if (v.keyword === "const" && v.params && "allowedValue" in v.params) {
+      allowed.set(v.instancePath, [...(allowed.get(v.instancePath) ?? []), v.params.allowedValue]);
+    }
+  }
+  const out: ErrorDetail[] = [];
+  const done = new Set<string>();
+  for (const v of errors) {
+    const words = allowed.get(v.instancePath);
+    if (words && (v.keyword === "const" || v.keyword === "anyOf" || v.keyword === "oneOf")) {
+      if (done.has(v.instancePath)) continue;
+      done.add(v.instancePath);
+      const at = v.instancePath.replace(/^\//, "").replace(/\//g, ".");
+      out.push({ path: at, code: "invalid_format", message: `${at ? `${context}.${at}` : context} must be one of ${words.map(String).join(", ")}` });
+      continue;
+    }
+    out.push(schemaErrorDetail(v, context));
+  }
+  return out;
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
@@ -74,7 +102,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (err.validation) {
       // Schema (shape) errors: say which field and what was expected, the way a person reads it.
-      const details = err.validation.map((v) => schemaErrorDetail(v, err.validationContext ?? "body"));
+      const details = schemaErrorDetails(err.validation, err.validationContext ?? "body");
       return reply.status(400).send(errorBody("validation_failed", details[0]?.message ?? err.message, details));
     }
     const status = err.statusCode ?? 500;

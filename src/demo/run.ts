@@ -94,7 +94,7 @@ const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} 
 async function waitUntil(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>, signal?: AbortSignal): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (signal?.aborted) throw new DemoError(`interrupted while waiting for ${what}`);
+    if (signal?.aborted) throw new DemoError(`interrupted while waiting for ${what}; what was made is removed`);
     if (Date.now() > end) throw new DemoError(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -118,7 +118,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const total = 7;
   let n = 0;
   const interrupted = () => {
-    if (o.signal?.aborted) throw new DemoError("interrupted: removing what was made");
+    if (o.signal?.aborted) throw new DemoError("interrupted; what was made is removed");
   };
   const step = (line: string) => {
     o.print(`vnet demo: [${++n}/${total}] ${line}`);

@@ -53,6 +53,11 @@ describe("API: resources, validation and errors", () => {
     expect(r.body.error.message).toBe('body has an unknown field "colour"');
     expect(r.body.error.details[0].path).toBe("colour");
     expect(f.store.state()).toBe(before);
+    // A field that takes one of a few words lists them, once.
+    const t = await f.call("POST", "/api/trace", { from: "red1", to: "red2", protocol: "sctp" });
+    expect(t.status).toBe(400);
+    expect(t.body.error.message).toBe("body.protocol must be one of icmp, tcp, udp, arp");
+    expect(t.body.error.details).toHaveLength(1);
   });
 
   it("refuses to delete a network in use, naming it and the VMs on it, and to delete their tenant", async () => {
@@ -517,6 +522,26 @@ describe("CLI: vnet vm move and vnet vm reboot", () => {
     expect(JSON.parse(stdout).nics.map((n: any) => `${n.network}/${n.ip}`)).toEqual(["db/192.0.2.1"]);
     expect((await f.call("GET", "/api/vms/red1")).body.nics[0].network).toBe("db");
     await expect(vnet(["vm", "reboot", "red1"])).rejects.toMatchObject({ stderr: expect.stringMatching(/VM "red1" is not running \(it is defined\); start it instead \[conflict\]/) });
+  }, 60_000);
+
+  it("vm add --start creates, then starts: a start refused leaves the VM defined and says why", async () => {
+    await expect(vnet(["vm", "add", "red7", "--host", "hv1", "--tenant", "red", "--nic", "db", "--start"])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/no "netns" VM driver .*VM "red7" cannot be started.*\[no_vm_driver\]/),
+    });
+    expect((await f.call("GET", "/api/vms/red7")).body.state).toBe("defined");
+  }, 60_000);
+
+  it("host list with a tenant token shows '-' for what a tenant is not told, never 'down'", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const { join, resolve } = await import("node:path");
+    const root = resolve(__dirname, "../..");
+    const { stdout } = await promisify(execFile)(join(root, "node_modules/.bin/tsx"), [join(root, "src/cli/main.ts"), "host", "list"], {
+      env: { ...process.env, VNET_SERVER: f.server.url, VNET_TOKEN: f.tokenFor("red"), VNET_LOG_LEVEL: "silent" },
+    });
+    const hv1 = stdout.split("\n").find((l) => l.startsWith("hv1"))!;
+    expect(hv1.split(/\s+/)).toEqual(["hv1", "ovs", "-", "-", "-", "-", "-"]);
+    expect(stdout).not.toMatch(/down/);
   }, 60_000);
 });
 

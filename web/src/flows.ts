@@ -7,6 +7,7 @@ import { api, ApiError } from "./api";
 import { tenantColor } from "./colors";
 import { bitRate, clear, h, si } from "./dom";
 import type { LiveClient } from "./live";
+import { switchOrder } from "./rows";
 
 const MAX_ROWS = 1000;
 
@@ -78,7 +79,9 @@ export function mountFlows(root: HTMLElement, live: LiveClient, params: URLSearc
 
   const refreshChoices = () => {
     const t = live.topology;
-    const dpids = [...new Set([...t.switches.map((s) => s.dpid), ...live.flows.keys()])].sort();
+    // Listed by host name (h1 before h2), as an operator reads them, not by datapath id.
+    const hostOf = (d: string) => t.switches.find((s) => s.dpid === d)?.host ?? "~";
+    const dpids = [...new Set([...t.switches.map((s) => s.dpid), ...live.flows.keys()])].sort((a, b) => switchOrder(hostOf(a), a, hostOf(b), b));
     fill(swSel, dpids.map((d) => [d, `${t.switches.find((s) => s.dpid === d)?.host ?? "?"} · ${t.switches.find((s) => s.dpid === d)?.name ?? ""} ${d}`]), params.get("dpid") ?? "");
     const tenants = [...new Set(t.vms.map((v) => v.tenant).concat(t.networks.map((n) => n.tenant)))].sort();
     fill(tenantSel, [["", "all"], ...tenants.map((x): [string, string] => [x, x])], "");

@@ -15,3 +15,9 @@ export function vmActions(state: string): VmAction[] {
   if (state === "error") return ["start", "stop", "delete"];
   return ["start", "delete"];
 }
+
+/** Switches in the order a person expects: by host name with numbers compared as numbers (h2
+ *  before h10), then by datapath id. */
+export function switchOrder(hostA: string, dpidA: string, hostB: string, dpidB: string): number {
+  return hostA.localeCompare(hostB, "en", { numeric: true }) || dpidA.localeCompare(dpidB);
+}

@@ -86,7 +86,7 @@ export async function hostRoutes(app: FastifyInstance): Promise<void> {
       const h = findHost(state, request.params.ref);
       const vms = state.vms.filter((v) => v.hostId === h.id);
       if (vms.length > 0 && !request.query.force) {
-        throw new ApiError(409, "in_use", `host "${h.name}" still has ${vms.length} VM(s) (${vms.map((v) => v.name).join(", ")}); stop and delete them, or pass force=true`);
+        throw new ApiError(409, "in_use", `host "${h.name}" still has ${vms.length} VM(s) (${vms.map((v) => v.name).join(", ")}); stop and delete them, or force it (?force=true; vnet host rm --force)`);
       }
       const r = app.store.commit(request.query.force ? forceRemoveHostChanges(state, h.id) : [{ op: "remove_host", id: h.id }]);
       if (!r.ok) throw fromValidation(r.errors);

@@ -99,7 +99,7 @@ export async function networkRoutes(app: FastifyInstance): Promise<void> {
       const n = findNetwork(state, requirePrincipal(request), request.params.ref);
       const users = networkUsers(state, n.id);
       if (users.length) {
-        const message = `network "${n.name}" is still used by ${users.length === 1 ? "VM" : "VMs"} ${users.join(", ")}: delete them or move their NICs (vnet vm move) first`;
+        const message = `network "${n.name}" is still used by ${users.length === 1 ? "VM" : "VMs"} ${users.join(", ")}: delete them or move their NICs to another network first`;
         throw new ApiError(409, "in_use", message, [{ path: "id", code: "in_use", message }]);
       }
       const r = app.store.commit([{ op: "remove_network", id: n.id }]);

@@ -261,13 +261,16 @@ export function register(program: Command): void {
       .requiredOption("--host <host>", "host id or name")
       .option("--tenant <tenant>", "tenant id or name (a tenant token may omit it)")
       .option("--driver <driver>", "netns or libvirt", "netns")
-      .option("--nic <spec...>", "NIC as NETWORK[,mac=MAC][,ip=IP]; repeatable"),
+      .option("--nic <spec...>", "NIC as NETWORK[,mac=MAC][,ip=IP]; repeatable")
+      .option("--start", "start it once created (otherwise it stays stopped: vnet vm start NAME)"),
     true,
-  ).action(async (name: string, o: ClientOpts & { host: string; tenant?: string; driver: string; nic?: string[] }) => {
+  ).action(async (name: string, o: ClientOpts & { host: string; tenant?: string; driver: string; nic?: string[]; start?: boolean }) => {
     const nics = (o.nic ?? []).map(parseNic);
     const body: Obj = { name, host: o.host, driver: o.driver, nics };
     if (o.tenant) body.tenant = o.tenant;
-    const v = (await call(o, "POST", "/api/vms", body)) as Obj;
+    let v = (await call(o, "POST", "/api/vms", body)) as Obj;
+    // Created first, started second: a start that fails leaves the VM defined, and says why.
+    if (o.start) v = (await call(o, "POST", `/api/vms/${enc(s(v.id))}/start`)) as Obj;
     print(o, v, () => [[s(v.id), s(v.name), s(v.state)]]);
   });
   // Always JSON (every field, nested NICs); --json is accepted like on the other sub-commands.

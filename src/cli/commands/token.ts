@@ -4,7 +4,19 @@ import type { Command } from "commander";
 import { openInventory } from "../../inventory/sqlite";
 import { newId, newSecret } from "../../inventory/secrets";
 import type { Role } from "../../inventory/types";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { dataDirOption, resolveDataDir } from "./serve";
+
+/** The inventory of a data directory that must already hold one: listing or revoking in a
+ *  mistyped directory would otherwise create an empty inventory there and report "nothing". */
+function existingInventory(flag: string | undefined) {
+  const dir = resolveDataDir(flag);
+  if (!existsSync(join(dir, "vnet.sqlite"))) {
+    throw new Error(`no inventory in ${dir}: pass --data-dir (or set VNET_DATA_DIR) to the directory vnet serve uses`);
+  }
+  return openInventory(dir);
+}
 
 export function register(program: Command): void {
   const token = program.command("token").description("API tokens (stored hashed in the inventory)");
@@ -40,10 +52,11 @@ export function register(program: Command): void {
 
   dataDirOption(token.command("list").description("list tokens (never their secrets)").option("--json", "JSON output")).action(
     (opts: { dataDir?: string; json?: boolean }) => {
-      const store = openInventory(resolveDataDir(opts.dataDir));
+      const store = existingInventory(opts.dataDir);
       try {
         const tokens = store.listTokens();
         if (opts.json) process.stdout.write(JSON.stringify(tokens, null, 2) + "\n");
+        else if (tokens.length === 0) process.stdout.write("no tokens (vnet token create --role admin makes one)\n");
         else for (const t of tokens) process.stdout.write(`${t.id}\t${t.role}\t${t.tenantId ?? "-"}\t${t.name}\t${t.createdAt}\n`);
       } finally {
         store.close();
@@ -52,7 +65,7 @@ export function register(program: Command): void {
   );
 
   dataDirOption(token.command("revoke <id>").description("revoke a token (and its browser sessions)")).action((id: string, opts: { dataDir?: string }) => {
-    const store = openInventory(resolveDataDir(opts.dataDir));
+    const store = existingInventory(opts.dataDir);
     try {
       if (!store.removeToken(id)) throw new Error(`no token "${id}"`);
     } finally {

@@ -1,6 +1,6 @@
 // Schema errors are turned into messages a person reads, naming the offending field.
 import { describe, expect, it } from "vitest";
-import { schemaErrorDetail } from "../../../src/api/errors";
+import { schemaErrorDetail, schemaErrorDetails } from "../../../src/api/errors";
 
 describe("schemaErrorDetail", () => {
   it("names an unknown field instead of 'must NOT have additional properties'", () => {
@@ -30,5 +30,21 @@ describe("schemaErrorDetail", () => {
 
   it("says which part of the request is wrong (query, params)", () => {
     expect(schemaErrorDetail({ instancePath: "/force", keyword: "type", message: "must be boolean", params: { type: "boolean" } }, "querystring").message).toBe("querystring.force must be boolean");
+  });
+});
+
+describe("schemaErrorDetails", () => {
+  it("turns one failure per allowed word into one error listing the words", () => {
+    const errs = [
+      { instancePath: "/protocol", keyword: "const", message: "must be equal to constant", params: { allowedValue: "icmp" } },
+      { instancePath: "/protocol", keyword: "const", message: "must be equal to constant", params: { allowedValue: "tcp" } },
+      { instancePath: "/protocol", keyword: "const", message: "must be equal to constant", params: { allowedValue: "udp" } },
+      { instancePath: "/protocol", keyword: "anyOf", message: "must match a schema in anyOf", params: {} },
+      { instancePath: "/mtu", keyword: "type", message: "must be integer", params: { type: "integer" } },
+    ];
+    expect(schemaErrorDetails(errs, "body")).toEqual([
+      { path: "protocol", code: "invalid_format", message: "body.protocol must be one of icmp, tcp, udp" },
+      { path: "mtu", code: "invalid_format", message: "body.mtu must be integer" },
+    ]);
   });
 });

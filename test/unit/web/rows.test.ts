@@ -1,6 +1,6 @@
 // The dashboard's small pure decisions: graph labels that fit, VM buttons that make sense.
 import { describe, expect, it } from "vitest";
-import { shortName, vmActions } from "../../../web/src/rows";
+import { shortName, switchOrder, vmActions } from "../../../web/src/rows";
 
 describe("shortName", () => {
   it("keeps short names and cuts long ones to the limit with an ellipsis", () => {
@@ -23,5 +23,18 @@ describe("vmActions", () => {
   });
   it("lets a failed VM be retried or stopped", () => {
     expect(vmActions("error")).toEqual(["start", "stop", "delete"]);
+  });
+});
+
+describe("switchOrder", () => {
+  it("orders switches by host name, numbers as numbers, then by datapath id", () => {
+    const sws = [
+      ["h2", "0000000000000001"],
+      ["h10", "0000000000000000"],
+      ["h1", "ffff000000000000"],
+      ["h1", "00000000000000aa"],
+    ] as const;
+    const sorted = [...sws].sort((a, b) => switchOrder(a[0], a[1], b[0], b[1]));
+    expect(sorted.map((s) => `${s[0]}/${s[1].slice(-2)}`)).toEqual(["h1/aa", "h1/00", "h2/01", "h10/00"]);
   });
 });
