@@ -2,7 +2,7 @@
 // (src/model/validate.ts); the VM rules are the inventory's: a VM belongs to an existing tenant and
 // host, has a unique name, and its NICs (model ports with `vmId`) sit on its host and on its
 // tenant's networks. Removing a VM or a host never leaves a dangling reference.
-import { applyChange } from "../model/validate";
+import { applyChange, describePortById, type DescribePort } from "../model/validate";
 import type { Id, Result, ValidationError } from "../model/types";
 import { VM_DRIVER_KINDS, type InventoryChange, type InventoryState, type Vm, type VmState } from "./types";
 
@@ -11,6 +11,17 @@ const VM_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 function fail<T>(errors: ValidationError[]): Result<T> {
   return { ok: false, errors };
+}
+
+/**
+ * Names a port as a person knows it: by its VM's name when it is a VM's NIC. Handed to the model's
+ * rules, which know ids only.
+ */
+export function describePortWithVm(state: InventoryState): DescribePort {
+  return (port) => {
+    const vm = port.vmId ? state.vms.find((v) => v.id === port.vmId) : undefined;
+    return vm ? `VM ${vm.name} (NIC ${port.id})` : describePortById(port);
+  };
 }
 
 function validateVm(state: InventoryState, vm: Vm, mode: "add" | "update"): ValidationError[] {
@@ -69,9 +80,10 @@ function applyOne(state: InventoryState, change: InventoryChange): Result<Invent
       return { ok: true, value: { ...state, vms } };
     }
     case "remove_vm": {
-      if (!state.vms.some((v) => v.id === change.id)) return fail([{ code: "not_found", path: "id", message: `no VM with id "${change.id}"` }]);
+      const vm = state.vms.find((v) => v.id === change.id);
+      if (!vm) return fail([{ code: "not_found", path: "id", message: `no VM with id "${change.id}"` }]);
       const nic = state.model.ports.find((p) => p.vmId === change.id);
-      if (nic) return fail([{ code: "in_use", path: "id", message: `VM "${change.id}" still owns port ${nic.id}` }]);
+      if (nic) return fail([{ code: "in_use", path: "id", message: `VM "${vm.name}" still owns NIC ${nic.id}` }]);
       return { ok: true, value: { ...state, vms: state.vms.filter((v) => v.id !== change.id) } };
     }
     case "remove_tenant": {
@@ -89,7 +101,7 @@ function applyOne(state: InventoryState, change: InventoryChange): Result<Invent
     default:
       break;
   }
-  const r = applyChange(state.model, change as Parameters<typeof applyChange>[1]);
+  const r = applyChange(state.model, change as Parameters<typeof applyChange>[1], { describePort: describePortWithVm(state) });
   return r.ok ? { ok: true, value: { ...state, model: r.value } } : r;
 }
 

@@ -79,6 +79,40 @@ function requireString(e: Errors, value: unknown, path: string, what: string): v
   return true;
 }
 
+/**
+ * The one rule for what a person names a tenant, network or host: it appears in CLI arguments,
+ * URLs and log lines, so it must need no quoting there.
+ */
+export const NAME_RE = /^[A-Za-z0-9._-]{1,63}$/;
+export const NAME_RULE = "1-63 letters, digits, '.', '_' or '-'";
+
+function requireName(e: Errors, value: unknown, what: string): value is string {
+  if (!requireString(e, value, "name", what)) return false;
+  if (!NAME_RE.test(value)) {
+    e.add("invalid_format", "name", `${what} ${show(value)} is not allowed: use ${NAME_RULE}`);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * How a message names a port. The model knows ids only; a caller that knows more (the inventory
+ * knows VM names) passes its own, so the model stays free of inventory knowledge.
+ */
+export type DescribePort = (port: Port) => string;
+
+export interface ValidateOptions {
+  describePort?: DescribePort;
+}
+
+/** The model's own naming: the port id, and the id of its VM or that it has none. */
+export const describePortById: DescribePort = (port) =>
+  port.vmId ? `port ${port.id} (of VM id ${show(port.vmId)})` : `port ${port.id} (no VM)`;
+
+function describerOf(options: ValidateOptions): DescribePort {
+  return options.describePort ?? describePortById;
+}
+
 function isInteger(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v);
 }
@@ -97,7 +131,7 @@ export function validateTenant(model: NetworkModel, tenant: Tenant, mode: "add" 
     return e.list;
   }
   const idOk = requireString(e, tenant.id, "id", "tenant id");
-  if (requireString(e, tenant.name, "name", "tenant name")) {
+  if (requireName(e, tenant.name, "tenant name")) {
     const clash = model.tenants.find((t) => t.name === tenant.name && t.id !== tenant.id);
     if (clash) e.add("duplicate", "name", `a tenant named "${tenant.name}" already exists (id ${clash.id})`);
   }
@@ -118,6 +152,7 @@ export function validateNetwork(
   model: NetworkModel,
   network: Network,
   mode: "add" | "update" = "add",
+  options: ValidateOptions = {},
 ): ValidationError[] {
   const e = new Errors();
   if (typeof network !== "object" || network === null) {
@@ -135,16 +170,20 @@ export function validateNetwork(
       e.add("conflict", "tenantId", `a network cannot move to another tenant (it belongs to "${previous.tenantId}")`);
     }
   }
-  if (requireString(e, network.name, "name", "network name")) {
+  if (requireName(e, network.name, "network name")) {
     const clash = model.networks.find(
       (n) => n.tenantId === network.tenantId && n.name === network.name && n.id !== network.id,
     );
-    if (clash) e.add("duplicate", "name", `tenant ${show(network.tenantId)} already has a network named "${network.name}"`);
+    if (clash) {
+      const tenant = findById(model.tenants, network.tenantId);
+      const who = tenant ? `tenant "${tenant.name}"` : `tenant ${show(network.tenantId)}`;
+      e.add("duplicate", "name", `${who} already has a network named "${network.name}"`);
+    }
   }
 
   checkSegmentation(e, model, network);
   const prefix = checkSubnet(e, network);
-  if (prefix) checkAddressesInSubnet(e, model, network, prefix);
+  if (prefix) checkAddressesInSubnet(e, model, network, prefix, describerOf(options));
 
   if (!Array.isArray(network.dns)) {
     e.add("required", "dns", "dns must be a list of IPv4 addresses (it may be empty)");
@@ -211,6 +250,7 @@ function checkAddressesInSubnet(
   model: NetworkModel,
   network: Network,
   prefix: { base: number; length: number },
+  describe: DescribePort,
 ): void {
   const usable = (ip: number) => prefixContains(prefix, ip) && ip !== prefix.base && ip !== broadcastOf(prefix);
   let gw: number | null = null;
@@ -246,22 +286,22 @@ function checkAddressesInSubnet(
     const ip = parseIpv4(port.ip);
     if (ip === null) continue;
     if (!usable(ip)) {
-      e.add("conflict", "subnet", `port ${port.id} has address ${port.ip}, outside ${network.subnet}`);
+      e.add("conflict", "subnet", `${describe(port)} has address ${port.ip}, outside ${network.subnet}`);
     } else if (ip === gw) {
-      e.add("conflict", "gateway", `gateway ${network.gateway} is the address of port ${port.id}`);
+      e.add("conflict", "gateway", `gateway ${network.gateway} is the address of ${describe(port)}`);
     } else if (gw === null && port.ip === dhcpServerIp(network)) {
-      e.add("conflict", "gateway", `without a gateway the DHCP server takes ${port.ip}, which is port ${port.id}'s address`);
+      e.add("conflict", "gateway", `without a gateway the DHCP server takes ${port.ip}, which is the address of ${describe(port)}`);
     } else if (
       network.kind === "provider" && port.ipAssignment !== "external" &&
       start !== null && end !== null && ip >= start && ip <= end
     ) {
-      e.add("conflict", "dhcpRange", `the site's DHCP range would overlap port ${port.id}'s fixed address ${port.ip}`);
+      e.add("conflict", "dhcpRange", `the site's DHCP range would overlap the fixed address ${port.ip} of ${describe(port)}`);
     }
   }
   if (network.kind === "overlay") {
     // A provider port without a known address is only possible on provider networks.
     const external = [...portIndex(model.ports).inNetwork(network.id)].find((p) => p.ip === null);
-    if (external) e.add("conflict", "kind", `port ${external.id} has no address (site DHCP): the network must stay a provider network`);
+    if (external) e.add("conflict", "kind", `${describe(external)} has no address (site DHCP): the network must stay a provider network`);
   }
 }
 
@@ -272,14 +312,19 @@ const OVSDB_TARGET_RE = /^(?:(?:tcp|ssl):(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\
 const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const IFNAME_RE = /^[^\s/:]+$/;
 
-export function validateHost(model: NetworkModel, host: Host, mode: "add" | "update" = "add"): ValidationError[] {
+export function validateHost(
+  model: NetworkModel,
+  host: Host,
+  mode: "add" | "update" = "add",
+  options: ValidateOptions = {},
+): ValidationError[] {
   const e = new Errors();
   if (typeof host !== "object" || host === null) {
     e.add("required", "host", "a host object is required");
     return e.list;
   }
   if (requireString(e, host.id, "id", "host id")) checkIdPresence(e, model.hosts, host.id, mode, "host");
-  if (requireString(e, host.name, "name", "host name")) {
+  if (requireName(e, host.name, "host name")) {
     const clash = model.hosts.find((h) => h.name === host.name && h.id !== host.id);
     if (clash) e.add("duplicate", "name", `a host named "${host.name}" already exists (id ${clash.id})`);
   }
@@ -315,7 +360,7 @@ export function validateHost(model: NetworkModel, host: Host, mode: "add" | "upd
     const providerPort = [...portIndex(model.ports).onHost(host.id)].find(
       (p) => findById(model.networks, p.networkId)?.kind === "provider",
     );
-    if (providerPort) e.add("in_use", "uplink", `port ${providerPort.id} on a provider network needs this host's uplink`);
+    if (providerPort) e.add("in_use", "uplink", `${describerOf(options)(providerPort)} on a provider network needs this host's uplink`);
   }
   if (host.libvirtUri !== null && host.libvirtUri !== undefined && !isNonEmptyString(host.libvirtUri)) {
     e.add("invalid_format", "libvirtUri", "libvirtUri must be a non-empty string or null");
@@ -331,7 +376,7 @@ export function validateHost(model: NetworkModel, host: Host, mode: "add" | "upd
  * (fixed as given; allocated by the IPAM on overlay networks; left to the site's DHCP on provider
  * networks when none is given).
  */
-export function resolvePort(model: NetworkModel, input: PortInput, previous?: Port): Result<Port> {
+export function resolvePort(model: NetworkModel, input: PortInput, previous?: Port, options: ValidateOptions = {}): Result<Port> {
   if (typeof input !== "object" || input === null) {
     return { ok: false, errors: [{ code: "required", path: "port", message: "a port object is required" }] };
   }
@@ -360,7 +405,7 @@ export function resolvePort(model: NetworkModel, input: PortInput, previous?: Po
     }
     port = { ...base, ip: ip ?? "", ipAssignment: "allocated" };
   }
-  const errors = validatePort(model, port, previous ? "update" : "add");
+  const errors = validatePort(model, port, previous ? "update" : "add", options);
   return errors.length ? { ok: false, errors } : { ok: true, value: port };
 }
 
@@ -368,8 +413,14 @@ export function resolvePort(model: NetworkModel, input: PortInput, previous?: Po
  * Checks a model port against the model: "add" refuses an id already there; "update" checks the
  * port against every other port (its own current version excepted).
  */
-export function validatePort(model: NetworkModel, port: Port, mode: "add" | "update" = "add"): ValidationError[] {
+export function validatePort(
+  model: NetworkModel,
+  port: Port,
+  mode: "add" | "update" = "add",
+  options: ValidateOptions = {},
+): ValidationError[] {
   const ports = portIndex(model.ports);
+  const describe = describerOf(options);
   const e = new Errors();
   if (typeof port !== "object" || port === null) {
     e.add("required", "port", "a port object is required");
@@ -399,17 +450,17 @@ export function validatePort(model: NetworkModel, port: Port, mode: "add" | "upd
     e.add("invalid_format", "mac", `${mac} is in ${SERVICE_MAC_PREFIX}00:00:00/24, reserved for vnet's DHCP service`);
   } else if (network) {
     const clash = ports.withMac(network.id, mac);
-    if (clash && clash.id !== port.id) e.add("duplicate", "mac", `MAC ${mac} is already port ${clash.id}'s in network "${network.name}"`);
+    if (clash && clash.id !== port.id) e.add("duplicate", "mac", `MAC ${mac} is already used by ${describe(clash)} in network "${network.name}"`);
   }
   if (requireString(e, port.ifaceId, "ifaceId", "iface-id")) {
     const clash = ports.withIfaceId(port.ifaceId);
-    if (clash && clash.id !== port.id) e.add("duplicate", "ifaceId", `iface-id "${port.ifaceId}" already binds port ${clash.id}`);
+    if (clash && clash.id !== port.id) e.add("duplicate", "ifaceId", `iface-id "${port.ifaceId}" already binds ${describe(clash)}`);
   }
-  if (network) checkPortAddress(e, model, network, port);
+  if (network) checkPortAddress(e, model, network, port, describe);
   return e.list;
 }
 
-function checkPortAddress(e: Errors, model: NetworkModel, network: Network, port: Port): void {
+function checkPortAddress(e: Errors, model: NetworkModel, network: Network, port: Port, describe: DescribePort): void {
   if (port.ip === null) {
     if (network.kind !== "provider" || port.ipAssignment !== "external") {
       e.add("required", "ip", `a port on overlay network "${network.name}" needs an address`);
@@ -441,7 +492,7 @@ function checkPortAddress(e: Errors, model: NetworkModel, network: Network, port
   }
   const clash = portIndex(model.ports).withIp(network.id, port.ip);
   if (clash && clash.id !== port.id) {
-    e.add("duplicate", "ip", `${port.ip} is already port ${clash.id}'s in network "${network.name}"`);
+    e.add("duplicate", "ip", `${port.ip} is already used by ${describe(clash)} in network "${network.name}"`);
     return;
   }
   if (network.kind === "provider" && network.dhcpRange) {
@@ -476,48 +527,52 @@ function replaceById<T extends { id: Id }>(list: readonly T[], item: T): T[] {
  * Removals are refused while something depends on the object (a tenant's networks, a network's
  * or host's ports), so the model never holds a dangling reference.
  */
-export function applyChange(model: NetworkModel, change: ModelChange): Result<NetworkModel> {
+export function applyChange(model: NetworkModel, change: ModelChange, options: ValidateOptions = {}): Result<NetworkModel> {
+  const describe = describerOf(options);
   switch (change?.op) {
     case "add_tenant": {
       const errors = validateTenant(model, change.tenant, "add");
       return errors.length ? fail(errors) : ok({ ...model, tenants: [...model.tenants, { ...change.tenant }] });
     }
     case "remove_tenant": {
-      if (!findById(model.tenants, change.id)) return notFound("tenant", change.id);
+      const tenant = findById(model.tenants, change.id);
+      if (!tenant) return notFound("tenant", change.id);
       const net = model.networks.find((n) => n.tenantId === change.id);
-      if (net) return fail([{ code: "in_use", path: "id", message: `tenant "${change.id}" still has network "${net.name}" (${net.id})` }]);
+      if (net) return fail([{ code: "in_use", path: "id", message: `tenant "${tenant.name}" still has network "${net.name}" (${net.id})` }]);
       return ok({ ...model, tenants: model.tenants.filter((t) => t.id !== change.id) });
     }
     case "add_network": {
-      const errors = validateNetwork(model, change.network, "add");
+      const errors = validateNetwork(model, change.network, "add", options);
       return errors.length ? fail(errors) : ok({ ...model, networks: [...model.networks, copyNetwork(change.network)] });
     }
     case "update_network": {
-      const errors = validateNetwork(model, change.network, "update");
+      const errors = validateNetwork(model, change.network, "update", options);
       return errors.length ? fail(errors) : ok({ ...model, networks: replaceById(model.networks, copyNetwork(change.network)) });
     }
     case "remove_network": {
-      if (!findById(model.networks, change.id)) return notFound("network", change.id);
+      const network = findById(model.networks, change.id);
+      if (!network) return notFound("network", change.id);
       const [port] = portIndex(model.ports).inNetwork(change.id);
-      if (port) return fail([{ code: "in_use", path: "id", message: `network "${change.id}" still has port ${port.id}` }]);
+      if (port) return fail([{ code: "in_use", path: "id", message: `network "${network.name}" still has ${describe(port)}` }]);
       return ok({ ...model, networks: model.networks.filter((n) => n.id !== change.id) });
     }
     case "add_host": {
-      const errors = validateHost(model, change.host, "add");
+      const errors = validateHost(model, change.host, "add", options);
       return errors.length ? fail(errors) : ok({ ...model, hosts: [...model.hosts, { ...change.host }] });
     }
     case "update_host": {
-      const errors = validateHost(model, change.host, "update");
+      const errors = validateHost(model, change.host, "update", options);
       return errors.length ? fail(errors) : ok({ ...model, hosts: replaceById(model.hosts, { ...change.host }) });
     }
     case "remove_host": {
-      if (!findById(model.hosts, change.id)) return notFound("host", change.id);
+      const host = findById(model.hosts, change.id);
+      if (!host) return notFound("host", change.id);
       const [port] = portIndex(model.ports).onHost(change.id);
-      if (port) return fail([{ code: "in_use", path: "id", message: `host "${change.id}" still has port ${port.id}` }]);
+      if (port) return fail([{ code: "in_use", path: "id", message: `host "${host.name}" still has ${describe(port)}` }]);
       return ok({ ...model, hosts: model.hosts.filter((h) => h.id !== change.id) });
     }
     case "add_port": {
-      const resolved = resolvePort(model, change.port);
+      const resolved = resolvePort(model, change.port, undefined, options);
       if (!resolved.ok) return fail(resolved.errors);
       const ports = [...model.ports, resolved.value];
       handOnIndex(model.ports, ports, (index) => index.add(resolved.value));
@@ -526,7 +581,7 @@ export function applyChange(model: NetworkModel, change: ModelChange): Result<Ne
     case "update_port": {
       const previous = typeof change.port?.id === "string" ? portIndex(model.ports).get(change.port.id) : undefined;
       if (!previous) return notFound("port", change.port?.id);
-      const resolved = resolvePort(model, change.port, previous);
+      const resolved = resolvePort(model, change.port, previous, options);
       if (!resolved.ok) return fail(resolved.errors);
       const ports = model.ports.map((p) => (p.id === previous.id ? resolved.value : p));
       handOnIndex(model.ports, ports, (index) => {
@@ -560,10 +615,14 @@ function copyNetwork(n: Network): Network {
 }
 
 /** Applies changes in order, all or nothing: the first refused change stops it (errors name its index). */
-export function applyChanges(model: NetworkModel, changes: readonly ModelChange[]): Result<NetworkModel> {
+export function applyChanges(
+  model: NetworkModel,
+  changes: readonly ModelChange[],
+  options: ValidateOptions = {},
+): Result<NetworkModel> {
   let current = model;
   for (const [i, change] of changes.entries()) {
-    const r = applyChange(current, change);
+    const r = applyChange(current, change, options);
     if (!r.ok) return { ok: false, errors: r.errors.map((err) => ({ ...err, path: `[${i}].${err.path}` })) };
     current = r.value;
   }
