@@ -134,7 +134,9 @@ describe("dashboard in Chromium", () => {
     });
     for (const pt of points) {
       await admin.mouse.click(pt.x, pt.y);
-      if ((await admin.textContent("#topology-details h3").catch(() => "")) === "Host hv1") break;
+      // A missed click leaves no heading: wait briefly (Playwright would otherwise wait its whole
+      // default timeout for the element) and try the next corner.
+      if ((await admin.textContent("#topology-details h3", { timeout: 1500 }).catch(() => "")) === "Host hv1") break;
     }
     expect(await admin.textContent("#topology-details h3")).toBe("Host hv1");
     const text = await admin.textContent("#topology-details");
