@@ -288,3 +288,30 @@ export type VmCreateBody = Static<typeof VmCreate>;
 export type NicCreateBody = Static<typeof NicCreate>;
 export type NicUpdateBody = Static<typeof NicUpdate>;
 export type TraceBodyT = Static<typeof TraceBody>;
+
+// ---- benchmark runs (`vnet bench dataplane`'s results directory, read-only) ----
+export const BenchRunParams = Type.Object({ id: Type.String({ description: "run id, YYYYMMDD-HHMMSS-xxxx" }) });
+export const BenchPlotParams = Type.Object({ id: Type.String(), name: Type.String({ description: "a plot's file name, as listed by GET /api/bench/runs/:id" }) });
+export const BenchRunListing = Type.Object({
+  id: Type.String(),
+  startedAt: Type.String(),
+  status: Type.String({ description: "running, done, interrupted or failed" }),
+  durationS: Type.Optional(Type.Number()),
+  quick: Type.Boolean(),
+  vm: Type.String(),
+  scenarios: Type.Array(Type.String()),
+  backends: Type.Array(Type.String()),
+  cases: Type.Integer(),
+  failedCases: Type.Integer(),
+  machine: Type.String({ description: "CPUs × model, kernel" }),
+});
+export const BenchRun = Type.Composite([
+  BenchRunListing,
+  Type.Object({
+    finishedAt: Type.Optional(Type.String()),
+    command: Type.String(),
+    loadAverage: Type.Array(Type.Number(), { description: "when the run started: a busy machine makes noisy numbers" }),
+    notes: Type.Array(Type.String()),
+    plots: Type.Array(Type.Object({ name: Type.String(), title: Type.String(), url: Type.String() })),
+  }),
+]);
