@@ -10,6 +10,7 @@ import { feedInventory } from "../live/from-inventory";
 import { authPlugin } from "./auth";
 import { installErrorHandler } from "./errors";
 import { metricsPlugin } from "./metrics";
+import { benchRoutes } from "./routes/bench";
 import { hostRoutes } from "./routes/hosts";
 import { networkRoutes } from "./routes/networks";
 import { switchRoutes } from "./routes/switches";
@@ -36,6 +37,8 @@ export interface AppOptions {
   liveSocket?: boolean;
   https?: { cert: string | Buffer; key: string | Buffer };
   logger?: FastifyServerOptions["logger"];
+  /** The data directory (`serve()` passes its own): the benchmark runs are read from its bench/. */
+  dataDir?: string;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -76,6 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(networkRoutes);
   await app.register(vmRoutes);
   await app.register(switchRoutes);
+  await app.register(benchRoutes, { dataDir: opts.dataDir });
   if (opts.dashboard !== false) await app.register(dashboardPlugin, { build: opts.buildDashboard ?? true });
   if (opts.liveSocket !== false) attachLiveSocket(app);
   return app;

@@ -1,7 +1,8 @@
 // The dashboard's shell: log in with a token (the server turns it into a session cookie), then
-// three views behind hash routes: #/topology, #/flows, #/manage. A banner shows when the live
+// four views behind hash routes: #/topology, #/flows, #/manage, #/bench. A banner shows when the live
 // stream is lost; socket.io reconnects by itself and the next snapshot repaints everything.
 import { api, ApiError, setCsrf, type SessionInfo } from "./api";
+import { mountBench } from "./bench";
 import { clear, h } from "./dom";
 import { mountFlows } from "./flows";
 import { LiveClient } from "./live";
@@ -50,6 +51,7 @@ function start(session: SessionInfo): void {
       ["topology", "Topology"],
       ["flows", "Flows"],
       ["manage", "Manage"],
+      ["bench", "Benchmarks"],
     ].map(([id, label]) => h("a", { href: `#/${id}`, id: `nav-${id}` }, label!)),
   );
   const who = h("span", { class: "who", id: "whoami" }, session.role === "admin" ? "admin" : `tenant ${session.tenant ?? "?"}`);
@@ -75,6 +77,7 @@ function start(session: SessionInfo): void {
     for (const a of nav.querySelectorAll("a")) a.classList.toggle("active", a.id === `nav-${view}`);
     if (view === "flows") unmount = mountFlows(main, live, new URLSearchParams(query ?? ""));
     else if (view === "manage") unmount = mountManage(main, live, session);
+    else if (view === "bench") unmount = mountBench(main, new URLSearchParams(query ?? ""));
     else unmount = mountTopology(main, live);
     document.body.dataset.view = view;
   };
