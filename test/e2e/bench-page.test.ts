@@ -2,14 +2,14 @@
 // by the bench's own writer; and the page's empty state on a server without runs.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeRun } from "../../src/bench/dataplane/index";
 import { sampleRun } from "../unit/bench/fixture";
 import { startFixture, type Fixture } from "./fixtures";
+import { SHOTS } from "../support/screenshots";
 
-const SHOTS = resolve(__dirname, "../../docs/screenshots");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const OLD = "20261126-140000-abcd";
 const NEW = "20261126-150000-beef";

@@ -1,7 +1,7 @@
 // The dashboard in Debian's Chromium, driven by playwright-core, against a real server with a
 // real inventory. Screenshots of the main pages go to docs/screenshots/.
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pipelineTracer } from "../../src/api/pipeline-tracer";
@@ -11,8 +11,8 @@ import { observedFlow } from "../../src/live/observe";
 import { tableId } from "../../src/pipeline/tables";
 import { LiveView } from "../../src/live/view";
 import { seedTwoTenants, startFixture, switchViews, type Fixture } from "./fixtures";
+import { SHOTS } from "../support/screenshots";
 
-const SHOTS = resolve(__dirname, "../../docs/screenshots");
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",

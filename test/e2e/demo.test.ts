@@ -5,15 +5,15 @@
 // tenant. Screenshots go to docs/screenshots/demo-*.png.
 import { mkdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/lab/exec";
 import { setLogLevel } from "../../src/log";
 import { startDemo, type RunningDemo } from "../../src/demo/run";
+import { SHOTS } from "../support/screenshots";
 
 setLogLevel("warn");
-const SHOTS = resolve(__dirname, "../../docs/screenshots");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const lab = `dm${randomBytes(3).toString("hex").slice(0, 5)}`;
 
