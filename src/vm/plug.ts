@@ -10,32 +10,23 @@ import { connectVswitch, ensurePort, findBridge, removePort, waitForOfport } fro
 import type { OvsdbClient } from "../ovsdb/client";
 import type { VmSpec } from "../api/vm-driver";
 import { VmDriverError } from "./errors";
+import { KeyedQueue } from "./keyed-queue";
 import { INTEGRATION_BRIDGE, networkBridgeName, nicExternalIds } from "./names";
 
 type Nic = VmSpec["nics"][number];
 
 /**
  * One OVSDB client per target, opened on first use and shared by every VM on that host. Port
- * changes on one host go one at a time: each verifies the bridge's port set it read, so many
- * concurrent ones (VMs started together) would keep invalidating each other and run out of retries.
+ * changes on one host go one at a time, in call order, so that a NIC unplugged and plugged again
+ * in quick succession ends plugged.
  */
 export class OvsdbPool {
   private readonly clients = new Map<string, Promise<OvsdbClient>>();
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
 
   /** Runs `op` with the target's client, after every earlier `exclusive` op on that target. */
   exclusive<T>(target: string, op: (client: OvsdbClient) => Promise<T>): Promise<T> {
-    const prev = this.queues.get(target) ?? Promise.resolve();
-    const next = prev.then(
-      () => this.get(target).then(op),
-      () => this.get(target).then(op),
-    );
-    const tail = next.catch(() => undefined);
-    this.queues.set(target, tail);
-    void tail.then(() => {
-      if (this.queues.get(target) === tail) this.queues.delete(target);
-    });
-    return next;
+    return this.queue.run(target, () => this.get(target).then(op));
   }
 
   get(target: string): Promise<OvsdbClient> {

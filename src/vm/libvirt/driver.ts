@@ -23,6 +23,7 @@ import { checkSpec, domainName, nicHostIfName } from "../names";
 import { listLinks, plugNic, unplugNic, OvsdbPool, type HostSide } from "../plug";
 import { LOCAL_URI, ensureLibvirtd, isLocalUri, virsh, virshOk } from "./virsh";
 import { domainXml, interfaceXml, parseDomiflist, parseDomstate, type NicMode } from "./xml";
+import { KeyedQueue } from "../keyed-queue";
 
 export interface LibvirtDriverOptions {
   dataDir: string;
@@ -49,7 +50,7 @@ export class LibvirtDriver implements VmDriver {
   private readonly pool = new OvsdbPool();
   private imagePromise: Promise<GuestImage> | undefined;
   private daemons: Promise<string[]> | undefined;
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(private readonly options: LibvirtDriverOptions) {}
 
@@ -79,14 +80,7 @@ export class LibvirtDriver implements VmDriver {
     } catch (err) {
       return Promise.reject(err);
     }
-    const prev = this.queues.get(w.domain) ?? Promise.resolve();
-    const next = prev.then(() => op(w), () => op(w));
-    const tail = next.catch(() => undefined);
-    this.queues.set(w.domain, tail);
-    void tail.then(() => {
-      if (this.queues.get(w.domain) === tail) this.queues.delete(w.domain);
-    });
-    return next;
+    return this.queue.run(w.domain, () => op(w));
   }
 
   private image(): Promise<GuestImage> {

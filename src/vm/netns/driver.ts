@@ -21,6 +21,7 @@ import { listLinks, plugNic, unplugNic, OvsdbPool, type HostSide } from "../plug
 import { clientRunning, readLeases, startClient, stopClients, type Lease } from "./dhcp";
 import { planNics } from "./plan";
 import { netnsExists, removePrivateResolvConf, writePrivateResolvConf } from "../../lab/netns";
+import { KeyedQueue } from "../keyed-queue";
 
 export interface NetnsDriverOptions {
   /** Where to find lab hosts (tests pass their own); default: every lab on this machine. */
@@ -37,7 +38,7 @@ interface Where {
 export class NetnsDriver implements VmDriver {
   private readonly pool = new OvsdbPool();
   /** Operations on one VM run one at a time (a start racing a stop would leave half of each). */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(private readonly options: NetnsDriverOptions = {}) {}
 
@@ -68,17 +69,7 @@ export class NetnsDriver implements VmDriver {
     } catch (err) {
       return Promise.reject(err);
     }
-    const prev = this.queues.get(w.netns) ?? Promise.resolve();
-    const next = prev.then(
-      () => op(w),
-      () => op(w),
-    );
-    const tail = next.catch(() => undefined);
-    this.queues.set(w.netns, tail);
-    void tail.then(() => {
-      if (this.queues.get(w.netns) === tail) this.queues.delete(w.netns);
-    });
-    return next;
+    return this.queue.run(w.netns, () => op(w));
   }
 
   create(spec: VmSpec): Promise<{ netns?: string }> {
