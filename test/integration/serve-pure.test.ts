@@ -11,6 +11,7 @@ import { allTunnels, liveHostStatuses, liveSwitches } from "../../src/server/liv
 import { checkControllerTarget, chooseControllerTarget, parseListen } from "../../src/server/where";
 import { planDemo, pingPair } from "../../src/demo/plan";
 import type { HostPlan } from "../../src/lab/plan";
+import { testPort } from "../support/port-desc";
 
 describe("parseListen", () => {
   it("reads ADDR:PORT, [v6]:PORT, :PORT and PORT", () => {
@@ -76,19 +77,8 @@ const status = (over: Partial<HostStatus> = {}): HostStatus => ({
   ...over,
 });
 
-const port = (portNo: number, name: string, down = false): PortDesc => ({
-  portNo,
-  name,
-  hwAddr: "02:00:00:00:99:99",
-  config: 0,
-  state: down ? OFPPS.LINK_DOWN : 0,
-  curr: 0,
-  advertised: 0,
-  supported: 0,
-  peer: 0,
-  currSpeed: 0,
-  maxSpeed: 0,
-});
+const port = (portNo: number, name: string, down = false): PortDesc =>
+  testPort(portNo, { name, hwAddr: "02:00:00:00:99:99", state: down ? OFPPS.LINK_DOWN : 0 });
 
 describe("checkControllerTarget", () => {
   it("accepts what OVS accepts for a bridge's controller and names what it refused", () => {

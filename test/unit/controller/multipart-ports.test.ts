@@ -3,22 +3,10 @@ import { OFPMPF_REPLY_MORE, OFPPR, OFPPS } from "../../../openflow";
 import type { MultipartReply, PortDesc } from "../../../openflow";
 import { hasMore, mergeMultipart } from "../../../src/controller/multipart";
 import { applyPortStatus, isLinkUp, portTableFrom } from "../../../src/controller/ports";
+import { testPort } from "../../support/port-desc";
 
-function port(portNo: number, state = 0): PortDesc {
-  return {
-    portNo,
-    hwAddr: `02:00:00:00:00:${portNo.toString(16).padStart(2, "0")}`,
-    name: `p${portNo}`,
-    config: 0,
-    state,
-    curr: 0,
-    advertised: 0,
-    supported: 0,
-    peer: 0,
-    currSpeed: 0,
-    maxSpeed: 0,
-  };
-}
+// State 0 unless a test says otherwise: these tests read link state bit by bit.
+const port = (portNo: number, state = 0): PortDesc => testPort(portNo, { state });
 
 describe("mergeMultipart", () => {
   it("concatenates the entries of every part, in order, and clears REPLY_MORE", () => {

@@ -4,26 +4,14 @@
 
 import { connect } from "node:net";
 import type { Socket } from "node:net";
-import { decode, encode, Framer, OFPPS } from "../../../openflow";
+import { decode, encode, Framer } from "../../../openflow";
 import type { OfpMessage, PortDesc } from "../../../openflow";
 
-type MessageOf<T extends OfpMessage["type"]> = Extract<OfpMessage, { type: T }>;
+import { testPort } from "../../support/port-desc";
 
-export function testPort(portNo: number): PortDesc {
-  return {
-    portNo,
-    hwAddr: `02:00:00:00:00:${portNo.toString(16).padStart(2, "0")}`,
-    name: `p${portNo}`,
-    config: 0,
-    state: OFPPS.LIVE,
-    curr: 0,
-    advertised: 0,
-    supported: 0,
-    peer: 0,
-    currSpeed: 0,
-    maxSpeed: 0,
-  };
-}
+export { testPort };
+
+type MessageOf<T extends OfpMessage["type"]> = Extract<OfpMessage, { type: T }>;
 
 export interface ScriptedOptions {
   dpid?: bigint;
